@@ -1,0 +1,1 @@
+"""Spatial models and queries (GeoAlchemy2); no Flask here."""

@@ -1,0 +1,1 @@
+"""Districts (أحياء / quartiers) of the commune."""

@@ -1,0 +1,51 @@
+"""What every template can use: language, direction, navigation, formatting."""
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, format_decimal, format_number
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.auth.access import DASHBOARD_ROLES, STAFF_ROLES
+from portal.i18n import LANGUAGE_NAMES, ROLE_LABELS, current_language, localized, text_direction
+from portal.public.forms import LanguageForm
+from services.accounts.models import Role
+
+# (endpoint, label, roles allowed or None for everyone, anonymous-only?)
+NAVIGATION = [
+    ("public.home", _l("Home"), None),
+    ("staff.index", _l("Staff area"), STAFF_ROLES),
+    ("dashboard.index", _l("Dashboard"), DASHBOARD_ROLES),
+    ("admin.index", _l("Administration"), (Role.ADMIN,)),
+    ("auth.account", _l("My account"), tuple(Role)),
+]
+
+
+def navigation_for(user) -> list[tuple[str, str]]:
+    items = []
+    for endpoint, label, roles in NAVIGATION:
+        if roles is None or (user.is_authenticated and user.has_role(*roles)):
+            items.append((endpoint, label))
+    return items
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def _globals():
+        language = current_language()
+        return {
+            "lang": language,
+            "dir": text_direction(),
+            "other_languages": [(code, name) for code, name in LANGUAGE_NAMES.items() if code != language],
+            "language_form": LanguageForm(),
+            "current_path": request.full_path.rstrip("?") if request else "/",
+            "navigation": navigation_for(current_user),
+            "role_label": lambda role: ROLE_LABELS.get(role, role),
+            "localized": localized,
+        }
+
+    app.jinja_env.filters.update(
+        date=format_date,
+        datetime=format_datetime,
+        number=format_number,
+        decimal=format_decimal,
+    )

@@ -1,0 +1,34 @@
+"""Copy the npm-installed front-end assets into portal/static/vendor (no CDN at run time)."""
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = ROOT / "node_modules"
+VENDOR = ROOT / "portal" / "static" / "vendor"
+FONTS = [("@fontsource/noto-sans-arabic", ("400", "700")), ("@fontsource/noto-sans", ("400", "700"))]
+
+
+def build_fonts() -> None:
+    files = VENDOR / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    css = []
+    for package, weights in FONTS:
+        base = MODULES / package
+        if not base.exists():
+            sys.exit(f"{package} is not installed: run `npm ci` first")
+        for weight in weights:
+            text = (base / f"{weight}.css").read_text()
+            # Keep only WOFF2 (every supported browser reads it) and copy what is referenced.
+            text = re.sub(r",\s*url\(\./files/[^)]+\.woff\) format\('woff'\)", "", text)
+            for name in re.findall(r"url\(\./files/([^)]+\.woff2)\)", text):
+                shutil.copy2(base / "files" / name, files / name)
+            css.append(text)
+    (VENDOR / "fonts.css").write_text("\n".join(css))
+
+
+if __name__ == "__main__":
+    build_fonts()
+    print(f"assets built in {VENDOR.relative_to(ROOT)}")

@@ -1,0 +1,1 @@
+"""E-services domain: plain functions over an SQLAlchemy session; no Flask here."""
