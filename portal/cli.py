@@ -1,11 +1,10 @@
 """`flask` commands an administrator runs: seed, users, translate."""
 
 import getpass
-import subprocess
-import sys
 from pathlib import Path
 
 import click
+from babel.messages.frontend import CommandLineInterface
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
@@ -64,28 +63,32 @@ def create_admin(email: str, full_name: str, password: str | None):
     click.echo(f"Administrator {user.email} created (id {user.id}).")
 
 
+
+
 def _pybabel(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+    CommandLineInterface().run(["pybabel", *args])
 
 
 @translate_cli.command("extract")
 def extract():
     """Extract every message into translations/messages.pot."""
-    _pybabel("extract", "-q", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
-             "--sort-output", "-o", str(POT), ".")
+    _pybabel(
+        "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
+        "--no-location", "--sort-output", "-o", str(POT), str(ROOT),
+    )
 
 
 @translate_cli.command("update")
 def update():
     """Extract, then merge new messages into the ar and fr catalogs."""
     extract.callback()
-    _pybabel("update", "-q", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete")
+    _pybabel("-q", "update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete")
 
 
 @translate_cli.command("compile")
 def compile_():
     """Compile the catalogs into .mo files (built, not committed)."""
-    _pybabel("compile", "-q", "-d", str(TRANSLATIONS), "--statistics")
+    _pybabel("-q", "compile", "-d", str(TRANSLATIONS), "--statistics")
 
 
 def register_commands(app: Flask) -> None:
