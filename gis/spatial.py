@@ -96,6 +96,7 @@ class _Spatial(FunctionElement):
 class Point(_Spatial):
     """A WGS84 point from longitude and latitude."""
 
+    inherit_cache = True
     type = Geometry("POINT", srid=WGS84)
     name = "brk_point"
 
@@ -103,6 +104,7 @@ class Point(_Spatial):
 class WithinBBox(_Spatial):
     """The geometry's bounding box intersects (minx, miny, maxx, maxy), index-assisted."""
 
+    inherit_cache = True
     type = Boolean()
     name = "brk_within_bbox"
 
@@ -110,6 +112,7 @@ class WithinBBox(_Spatial):
 class DistanceMetres(_Spatial):
     """Geodesic distance in metres between two WGS84 geometries."""
 
+    inherit_cache = True
     type = Float()
     name = "brk_distance_m"
 
@@ -117,6 +120,7 @@ class DistanceMetres(_Spatial):
 class AreaSquareMetres(_Spatial):
     """Geodesic area in square metres of a WGS84 geometry."""
 
+    inherit_cache = True
     type = Float()
     name = "brk_area_m2"
 
@@ -124,6 +128,7 @@ class AreaSquareMetres(_Spatial):
 class Contains(_Spatial):
     """The geometry contains the point (boundary included)."""
 
+    inherit_cache = True
     type = Boolean()
     name = "brk_contains"
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.auth.forms import REQUIRED
@@ -63,5 +63,5 @@ class DepartmentForm(FlaskForm):
     is_active = BooleanField(_l("Active"), default=True)
 
 
-def role_choices(*, include_citizen: bool) -> list[tuple[str, str]]:
-    return [(value, str(label)) for value, label in ROLE_LABELS.items() if include_citizen or value != "citizen"]
+def role_choices(*, include_citizen: bool) -> list[SelectChoice]:
+    return [SelectChoice(value, str(label)) for value, label in ROLE_LABELS.items() if include_citizen or value != "citizen"]

@@ -5,6 +5,7 @@ import logging
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal.admin.forms import (
     DepartmentForm,
@@ -32,18 +33,18 @@ def _admins_only():
     """Every back-office route is for administrators only."""
 
 
-def _department_choices(include_inactive_id: int | None = None) -> list[tuple[str, str]]:
-    choices = [("", _("— No department —"))]
+def _department_choices(include_inactive_id: int | None = None) -> list[SelectChoice]:
+    choices = [SelectChoice("", _("— No department —"))]
     for department in accounts.list_departments(db.session):
         if department.is_active or department.id == include_inactive_id:
-            choices.append((str(department.id), localized(department)))
+            choices.append(SelectChoice(str(department.id), localized(department)))
     return choices
 
 
 @bp.route("/")
 def index():
     filters = UserFilterForm(request.args)
-    filters.role.choices = [("", _("All roles")), *role_choices(include_citizen=True)]
+    filters.role.choices = [SelectChoice("", _("All roles")), *role_choices(include_citizen=True)]
     page = request.args.get("page", 1, type=int)
     role = filters.role.data if filters.validate() and filters.role.data else None
     result = accounts.list_users(db.session, query=filters.q.data or "", role=role, page=page)

@@ -51,7 +51,7 @@ class ProfileForm(FlaskForm):
     phone = TelField(_l("Mobile phone number"), validators=[Length(max=30)])
     language = RadioField(
         _l("Language of the portal and of our messages"),
-        choices=[("ar", "العربية"), ("fr", "Français")],
+        choices=[("ar", "العربية"), ("fr", "Français")],  # radio choices stay tuples in WTForms 3.3
         validators=[DataRequired(REQUIRED)],
     )
 

@@ -1,0 +1,143 @@
+"""Fixtures shared by every test: the app on SpatiaLite or PostGIS, a rolled-back `db`, clients."""
+
+import os
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from config import TestConfig
+from portal import create_app
+from portal.extensions import db as _db
+from portal.extensions import limiter
+from services.accounts.models import Role
+from tests import factories
+from tests.pgcluster import postgis_database
+
+BACKENDS = ("spatialite", "postgis")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db",
+        choices=BACKENDS,
+        default=os.environ.get("TEST_DB", "spatialite"),
+        help="spatial database to run the suite on (env TEST_DB)",
+    )
+
+
+def pytest_report_header(config):
+    return f"database backend: {config.getoption('--db')}"
+
+
+@pytest.fixture(scope="session")
+def backend(request) -> str:
+    return request.config.getoption("--db")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, tmp_path_factory):
+    """An empty database for this test session, removed afterwards."""
+    if backend == "spatialite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / f'test-{_worker()}.sqlite'}"
+    else:
+        with postgis_database() as url:
+            yield url
+
+
+def make_app(database_url: str, **overrides):
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, **overrides)
+    with app.app_context():
+        upgrade()  # the schema only ever comes from the migrations
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = make_app(database_url)
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """db.session bound to one outer transaction that is rolled back after the test.
+
+    Views still call commit(); with join_transaction_mode="create_savepoint" that only
+    releases a savepoint, so nothing a test writes survives it.
+    """
+    # No app context stays pushed: each test request must get its own, as in production.
+    with app.app_context():
+        engine = _db.engine
+    connection = engine.connect()
+    outer = connection.begin()
+    original = _db.session
+    _db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    )
+    try:
+        yield _db
+    finally:
+        _db.session.remove()
+        _db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app):
+    with app.app_context():
+        limiter.reset()
+
+
+class Client(FlaskClient):
+    """A test client that fills in the CSRF token like a browser would."""
+
+    def csrf_token(self, url: str = "/login") -> str:
+        page = self.get(url).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+            r'name="csrf_token" value="([^"]+)"', page
+        )
+        assert match, f"no CSRF token on {url}"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict, *, form_url: str | None = None, **kwargs):
+        token_field = next((k for k in data if k.endswith("csrf_token")), "csrf_token")
+        data = {token_field: self.csrf_token(form_url or url), **data}
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def client(app, db):
+    app.test_client_class = Client
+    with app.test_client() as client:
+        yield client
+
+
+@pytest.fixture
+def login_as(client, db):
+    """Sign `client` in as a new user of `role` (or as the given user); returns the user."""
+
+    def login(role: Role | str = Role.CITIZEN, user=None, **overrides):
+        user = user or factories.make_user(db.session, role, **overrides)
+        db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return user
+
+    return login
+
+
+def page_text(response) -> str:
+    """The visible text of an HTML response, tags stripped and spaces folded."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())

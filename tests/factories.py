@@ -1,0 +1,58 @@
+"""Plain factories: make_*(session, **overrides) -> a flushed model instance."""
+
+import itertools
+
+from geoalchemy2.shape import from_shape
+from shapely.geometry import MultiPolygon, box
+
+from gis.districts.models import District
+from services.accounts.models import Department, Role, User
+from services.accounts.passwords import hash_password
+
+PASSWORD = "correct horse battery"
+_HASH = hash_password(PASSWORD)  # hashed once: Argon2 is slow on purpose
+_seq = itertools.count(1)
+
+
+def make_department(session, **overrides) -> Department:
+    n = next(_seq)
+    values = {"code": f"dept-{n}", "name_ar": f"مصلحة {n}", "name_fr": f"Service {n}"} | overrides
+    department = Department(**values)
+    session.add(department)
+    session.flush()
+    return department
+
+
+def make_user(session, role: Role | str = Role.CITIZEN, **overrides) -> User:
+    n = next(_seq)
+    role = Role(role)
+    values = {
+        "email": f"user{n}@example.org",
+        "full_name": f"Test User {n}",
+        "password_hash": _HASH,
+        "role": role.value,
+    }
+    if role is Role.CITIZEN:
+        values |= {"cnie": f"T{n:06d}", "phone": "+212612345678"}
+    if role.needs_department and "department" not in overrides and "department_id" not in overrides:
+        values["department"] = make_department(session)
+    values |= overrides
+    user = User(**values)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_district(session, *, bounds=(-2.33, 34.91, -2.31, 34.93), **overrides) -> District:
+    n = next(_seq)
+    values = {
+        "code": f"district-{n}",
+        "name_ar": f"حي {n}",
+        "name_fr": f"Quartier {n}",
+        "population": 10_000,
+        "geom": from_shape(MultiPolygon([box(*bounds)]), srid=4326),
+    } | overrides
+    district = District(**values)
+    session.add(district)
+    session.flush()
+    return district
