@@ -2,8 +2,11 @@
 
 import os
 import re
+from html import unescape
+from pathlib import Path
 
 import pytest
+from babel.support import Translations
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -17,6 +20,7 @@ from tests import factories
 from tests.pgcluster import postgis_database
 
 BACKENDS = ("spatialite", "postgis")
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def pytest_addoption(parser):
@@ -26,6 +30,19 @@ def pytest_addoption(parser):
         default=os.environ.get("TEST_DB", "spatialite"),
         help="spatial database to run the suite on (env TEST_DB)",
     )
+
+
+def pytest_configure(config):
+    """Build the .mo catalogs from the committed .po files, as `make` does."""
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(TRANSLATIONS)])
+
+
+def tr(language: str, message: str) -> str:
+    """The catalog's translation of `message`, to check pages without copying wording."""
+    translations = Translations.load(str(TRANSLATIONS), [language])
+    return translations.gettext(message)
 
 
 def pytest_report_header(config):
@@ -116,9 +133,9 @@ class Client(FlaskClient):
 
 @pytest.fixture
 def client(app, db):
+    """A browser-like client; no context is kept pushed between its requests."""
     app.test_client_class = Client
-    with app.test_client() as client:
-        yield client
+    return app.test_client()
 
 
 @pytest.fixture
@@ -140,4 +157,4 @@ def page_text(response) -> str:
     """The visible text of an HTML response, tags stripped and spaces folded."""
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())

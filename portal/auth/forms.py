@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TelField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectChoice, StringField, TelField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 REQUIRED = _l("This field is required.")
@@ -51,7 +51,7 @@ class ProfileForm(FlaskForm):
     phone = TelField(_l("Mobile phone number"), validators=[Length(max=30)])
     language = RadioField(
         _l("Language of the portal and of our messages"),
-        choices=[("ar", "العربية"), ("fr", "Français")],  # radio choices stay tuples in WTForms 3.3
+        choices=[SelectChoice("ar", "العربية", {"lang": "ar"}), SelectChoice("fr", "Français", {"lang": "fr"})],
         validators=[DataRequired(REQUIRED)],
     )
 
