@@ -9,7 +9,7 @@ import math
 import os
 import sqlite3
 
-from geoalchemy2 import Geometry
+from geoalchemy2 import Geometry, alembic_helpers
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
@@ -77,6 +77,30 @@ def enable_spatial(connection: Connection) -> None:
     elif not connection.execute(text("SELECT CheckSpatialMetaData()")).scalar():
         # Inside the migration's transaction: the whole initialisation commits once.
         connection.execute(text("SELECT InitSpatialMetaData()"))
+
+
+# Tables that SpatiaLite or PostGIS own; no model describes them.
+_SPATIAL_INTERNALS = (
+    "spatialindex",
+    "elementarygeometries",
+    "knn",
+    "knn2",
+    "data_licenses",
+    "sql_statements_log",
+    "spatial_ref_sys_aux",
+    "spatialite_history",
+    "geometry_columns",
+    "views_geometry_columns",
+    "virts_geometry_columns",
+    "vector_layers",
+)
+
+
+def include_object(obj, name, obj_type, reflected, compare_to) -> bool:
+    """Alembic filter: compare only the project's own tables, not the spatial engine's."""
+    if obj_type == "table" and name.lower().startswith(_SPATIAL_INTERNALS):
+        return False
+    return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)
 
 
 def backend_version(connection: Connection) -> str:

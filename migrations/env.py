@@ -7,33 +7,12 @@ from alembic import context
 from flask import current_app
 from geoalchemy2 import alembic_helpers
 
+from gis.spatial import include_object
+
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
-
-# Internal tables of SpatiaLite and PostGIS that no model describes.
-_SPATIAL_INTERNALS = (
-    "spatialindex",
-    "elementarygeometries",
-    "knn",
-    "knn2",
-    "data_licenses",
-    "sql_statements_log",
-    "spatial_ref_sys_aux",
-    "spatialite_history",
-    "geometry_columns",
-    "views_geometry_columns",
-    "virts_geometry_columns",
-    "vector_layers",
-)
-
-
-def include_object(obj, name, obj_type, reflected, compare_to):
-    if obj_type == "table" and name.lower().startswith(_SPATIAL_INTERNALS):
-        return False
-    return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)
-
 
 def get_engine():
     return current_app.extensions["migrate"].db.engine

@@ -83,25 +83,36 @@ def app(database_url):
         _db.engine.dispose()
 
 
+class TestDatabase:
+    """What a test sees as `db`: its own session, on the connection the app also uses."""
+
+    def __init__(self, session, engine):
+        self.session = session
+        self.engine = engine
+
+
 @pytest.fixture
 def db(app):
-    """db.session bound to one outer transaction that is rolled back after the test.
+    """Everything in one outer transaction, rolled back after the test.
 
-    Views still call commit(); with join_transaction_mode="create_savepoint" that only
-    releases a savepoint, so nothing a test writes survives it.
+    The test and the app each get their own session on one connection, as two
+    processes would: the app's session is closed after every request, the test's
+    objects stay usable (refresh them to see what a request changed). Commits only
+    release savepoints (join_transaction_mode="create_savepoint").
     """
     # No app context stays pushed: each test request must get its own, as in production.
     with app.app_context():
         engine = _db.engine
     connection = engine.connect()
     outer = connection.begin()
+    factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
     original = _db.session
-    _db.session = scoped_session(
-        sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
-    )
+    _db.session = scoped_session(factory)
+    test_session = factory()
     try:
-        yield _db
+        yield TestDatabase(test_session, engine)
     finally:
+        test_session.close()
         _db.session.remove()
         _db.session = original
         outer.rollback()
