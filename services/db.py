@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-# Stable constraint names keep Alembic migrations identical on PostgreSQL and SQLite.
+# Stable constraint names keep Alembic migrations identical on both database backends.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -53,4 +53,4 @@ def health():
     with db.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
         version = spatial.backend_version(connection)
-    return jsonify(status="ok", database=db.engine.dialect.name, spatial=version)
+    return jsonify(status="ok", spatial=version)

@@ -1,0 +1,79 @@
+# Berkane e-services portal. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[1m%-16s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: system-deps
+system-deps: ## Install the missing Debian packages (SpatiaLite, PostGIS, Chromium, fonts, npm)
+	@scripts/install-system-deps.sh
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+portal/static/vendor/fonts.css: node_modules/.installed scripts/build_assets.py
+	$(BIN)/python scripts/build_assets.py
+
+.PHONY: assets
+assets: portal/static/vendor/fonts.css ## Copy front-end assets from npm packages into portal/static/vendor
+
+.PHONY: translations
+translations: ## Compile the Arabic and French catalogs (.mo files are built, not committed)
+	$(BIN)/flask translate compile
+
+.PHONY: translations-update
+translations-update: ## Extract messages and merge them into translations/*/messages.po
+	$(BIN)/flask translate update
+
+.PHONY: install
+install: system-deps $(VENV)/.runtime assets translations ## Everything the portal needs to run
+
+.PHONY: run
+run: install ## Serve the portal with demo data on http://127.0.0.1:5000 (embedded SpatiaLite)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+.PHONY: test-deps
+test-deps: system-deps $(VENV)/.dev assets translations
+
+.PHONY: test
+test: test-deps ## Run the whole suite on SpatiaLite, then on PostGIS
+	$(BIN)/pytest --db spatialite
+	$(BIN)/pytest --db postgis
+
+.PHONY: test-spatialite test-postgis
+test-spatialite: test-deps ## Run the suite on SpatiaLite only
+	$(BIN)/pytest --db spatialite
+test-postgis: test-deps ## Run the suite on PostGIS only
+	$(BIN)/pytest --db postgis
+
+.PHONY: lint
+lint: $(VENV)/.dev ## Check style with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: clean
+clean: ## Remove built files (keeps the database in instance/)
+	rm -rf portal/static/vendor test-output .pytest_cache
+	find translations -name '*.mo' -delete
