@@ -23,13 +23,18 @@ def status_for(exc: ServiceError) -> int:
 
 
 def apply_to_form(form, exc: ServiceError) -> None:
-    """Show a domain error next to its field (or in the summary) of a WTForms form."""
-    message = error_message(exc.code, **exc.params)
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
-    else:
-        form.form_errors.append(message)
+    """Show domain errors next to their fields (or in the summary) of a WTForms form.
+
+    A field that the form's own validators already flagged keeps its message only,
+    so a person never reads two messages for one field.
+    """
+    for error in getattr(exc, "errors", None) or [exc]:
+        message = error_message(error.code, **error.params)
+        field = getattr(form, error.field, None) if error.field else None
+        if field is None:
+            form.form_errors.append(message)
+        elif not field.errors:
+            field.errors = [message]
 
 
 def _titles():

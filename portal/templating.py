@@ -44,6 +44,9 @@ def register_template_helpers(app: Flask) -> None:
         }
 
     app.jinja_env.filters.update(
+        by_name=lambda items, attribute=None: sorted(
+            items, key=lambda item: localized(getattr(item, attribute) if attribute else item)
+        ),
         date=format_date,
         datetime=format_datetime,
         number=format_number,

@@ -67,27 +67,31 @@ def register():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = RegisterForm()
-    if form.validate_on_submit():
+    if form.is_submitted():
+        valid = form.validate()
+        values = {
+            "full_name": form.full_name.data,
+            "email": form.email.data,
+            "password": form.password.data,
+            "phone": form.phone.data,
+            "cnie": form.cnie.data,
+        }
         try:
-            user = accounts.register_citizen(
-                db.session,
-                full_name=form.full_name.data,
-                email=form.email.data,
-                password=form.password.data,
-                phone=form.phone.data,
-                cnie=form.cnie.data,
-                locale=current_language(),
-            )
+            if not valid:
+                accounts.clean_registration(**values)  # to list every problem at once
+            else:
+                user = accounts.register_citizen(db.session, **values, locale=current_language())
         except ServiceError as exc:
             db.session.rollback()
             apply_to_form(form, exc)
         else:
-            db.session.commit()
-            session.clear()
-            login_user(user)
-            log.info("citizen_registered", extra={"user_id": user.id})
-            flash(_("Your account is ready. Welcome to the e-services portal."), "success")
-            return redirect(url_for("auth.account"))
+            if valid:
+                db.session.commit()
+                session.clear()
+                login_user(user)
+                log.info("citizen_registered", extra={"user_id": user.id})
+                flash(_("Your account is ready. Welcome to the e-services portal."), "success")
+                return redirect(url_for("auth.account"))
     return render_template("auth/register.html", form=form)
 
 

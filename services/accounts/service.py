@@ -15,7 +15,7 @@ from services.accounts.validation import (
     normalise_phone,
 )
 from services.db import utcnow
-from services.errors import Conflict, Invalid, NotAllowed, NotFound
+from services.errors import Conflict, Invalid, NotAllowed, NotFound, collect
 
 
 def _email_taken(session: Session, email: str, *, except_id: int | None = None) -> bool:
@@ -31,6 +31,17 @@ def _check_locale(locale: str | None) -> str | None:
     return locale
 
 
+def clean_registration(*, full_name: str, email: str, password: str, phone: str, cnie: str) -> dict:
+    """Normalised registration values, or one Invalid that lists every bad field."""
+    return collect(
+        full_name=lambda: normalise_name(full_name),
+        email=lambda: normalise_email(email),
+        phone=lambda: normalise_phone(phone),
+        cnie=lambda: normalise_cnie(cnie),
+        password=lambda: check_password(password, email=email),
+    )
+
+
 def register_citizen(
     session: Session,
     *,
@@ -42,11 +53,8 @@ def register_citizen(
     locale: str | None = None,
 ) -> User:
     """Create a citizen account from the self-registration form."""
-    email = normalise_email(email)
-    name = normalise_name(full_name)
-    phone = normalise_phone(phone)
-    cnie = normalise_cnie(cnie)
-    check_password(password, email=email)
+    clean = clean_registration(full_name=full_name, email=email, password=password, phone=phone, cnie=cnie)
+    email, name, phone, cnie = clean["email"], clean["full_name"], clean["phone"], clean["cnie"]
     if _email_taken(session, email):
         raise Conflict("email_taken", field="email")
     if session.scalar(select(User.id).where(User.cnie == cnie)) is not None:

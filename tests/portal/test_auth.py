@@ -172,3 +172,14 @@ def test_remember_me_cookie_is_httponly_and_stops_working_after_password_change(
     stale = app.test_client()
     stale.set_cookie("brk_remember", remember_value)
     assert stale.get("/account").status_code == 302
+
+
+def test_registration_reports_every_bad_field_in_one_go(client, db):
+    response = client.submit(
+        "/register",
+        {"full_name": "Omar", "email": "bad@", "phone": "123", "cnie": "12", "password": "short", "confirm": "other"},
+    )
+    html = response.get_data(as_text=True)
+    for field in ("email", "phone", "cnie", "password", "confirm", "consent"):
+        assert f'id="{field}-error"' in html, field
+    assert 'id="full_name-error"' not in html

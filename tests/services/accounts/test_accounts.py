@@ -172,3 +172,9 @@ def test_user_list_filters_by_role_and_text(db):
     page = accounts.list_users(db.session, query="zineb", role="agent")
     assert [u.full_name for u in page.items] == ["Zineb Agent"]
     assert page.total == 1
+
+
+def test_registration_reports_all_bad_fields_at_once(db):
+    with pytest.raises(Invalid) as exc:
+        accounts.register_citizen(db.session, **(GOOD | {"email": "x@", "phone": "1", "cnie": "1", "password": "a"}))
+    assert {e.field for e in exc.value.errors} == {"email", "phone", "cnie", "password"}
