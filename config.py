@@ -63,7 +63,6 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     SEED_DEMO_ALLOWED = True
 
-
     @classmethod
     def init_app(cls, app) -> None:
         """Hook for settings that need the environment at start-up time."""
@@ -81,7 +80,7 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 (tests only)
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite:///:memory:"
     RATELIMIT_STORAGE_URI = "memory://"
     LOG_LEVEL = "WARNING"

@@ -228,8 +228,9 @@ def _spatial_index_filter(column, compiler, frame: str, **kw) -> str:
     if base is None or not hasattr(base, "name") or "." not in rendered:
         return f"MbrIntersects({rendered}, {frame})"
     qualifier = rendered.rsplit(".", 1)[0]
+    # Table and column names come from the models' metadata, never from user input.
     return (
-        f"{qualifier}.ROWID IN (SELECT ROWID FROM SpatialIndex "
+        f"{qualifier}.ROWID IN (SELECT ROWID FROM SpatialIndex "  # noqa: S608
         f"WHERE f_table_name = '{base.name}' AND f_geometry_column = '{column.name}' "
         f"AND search_frame = {frame})"
     )
@@ -237,7 +238,7 @@ def _spatial_index_filter(column, compiler, frame: str, **kw) -> str:
 
 @compiles(WithinBBox, "sqlite")
 def _bbox_sl(element, compiler, **kw):
-    column = list(element.clauses)[0]
+    column = next(iter(element.clauses))
     _col, minx, miny, maxx, maxy = _args(element, compiler, **kw)
     return _spatial_index_filter(column, compiler, f"BuildMbr({minx}, {miny}, {maxx}, {maxy}, {WGS84})", **kw)
 
@@ -274,6 +275,6 @@ def _contains_pg(element, compiler, **kw):
 
 @compiles(Contains, "sqlite")
 def _contains_sl(element, compiler, **kw):
-    column = list(element.clauses)[0]
+    column = next(iter(element.clauses))
     a, b = _args(element, compiler, **kw)
     return f"({_spatial_index_filter(column, compiler, b, **kw)} AND ST_Intersects({a}, {b}))"

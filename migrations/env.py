@@ -14,6 +14,7 @@ if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
 
+
 def get_engine():
     return current_app.extensions["migrate"].db.engine
 

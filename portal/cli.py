@@ -63,8 +63,6 @@ def create_admin(email: str, full_name: str, password: str | None):
     click.echo(f"Administrator {user.email} created (id {user.id}).")
 
 
-
-
 def _pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", *args])
 
@@ -73,8 +71,19 @@ def _pybabel(*args: str) -> None:
 def extract():
     """Extract every message into translations/messages.pot."""
     _pybabel(
-        "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
-        "--no-location", "--sort-output", "-o", str(POT), str(ROOT),
+        "-q",
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        "-k",
+        "_l",
+        "-k",
+        "lazy_gettext",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(POT),
+        str(ROOT),
     )
 
 

@@ -4,7 +4,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WEB_PACKAGES = ("flask", "flask_login", "flask_babel", "flask_wtf", "flask_sqlalchemy", "flask_migrate", "flask_limiter", "wtforms", "werkzeug")
+WEB_PACKAGES = (
+    "flask",
+    "flask_login",
+    "flask_babel",
+    "flask_wtf",
+    "flask_sqlalchemy",
+    "flask_migrate",
+    "flask_limiter",
+    "wtforms",
+    "werkzeug",
+)
 
 
 def _imports(path: Path) -> set[str]:
@@ -37,9 +47,12 @@ def test_gis_uses_only_the_base_and_errors_of_services():
     for path in _modules("gis"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("services"):
-                if node.module not in ("services.db", "services.errors"):
-                    offenders.append(f"{path.relative_to(ROOT)}: {node.module}")
+            if (
+                isinstance(node, ast.ImportFrom)
+                and (node.module or "").startswith("services")
+                and node.module not in ("services.db", "services.errors")
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}: {node.module}")
     assert offenders == []
 
 

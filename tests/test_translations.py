@@ -20,7 +20,10 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 def msgids() -> set[str]:
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), METHOD_MAP, keywords=KEYWORDS, options_map={"portal/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+        str(ROOT),
+        METHOD_MAP,
+        keywords=KEYWORDS,
+        options_map={"portal/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found

@@ -36,9 +36,7 @@ def list_districts(session: Session) -> list[District]:
 
 def district_summaries(session: Session) -> list[DistrictSummary]:
     """Each district with its geodesic area, computed by the database."""
-    rows = session.execute(
-        select(District, spatial.area_m2(District.geom)).order_by(District.name_fr)
-    ).all()
+    rows = session.execute(select(District, spatial.area_m2(District.geom)).order_by(District.name_fr)).all()
     return [DistrictSummary(district, (area or 0.0) / 1e6) for district, area in rows]
 
 

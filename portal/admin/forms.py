@@ -64,4 +64,6 @@ class DepartmentForm(FlaskForm):
 
 
 def role_choices(*, include_citizen: bool) -> list[SelectChoice]:
-    return [SelectChoice(value, str(label)) for value, label in ROLE_LABELS.items() if include_citizen or value != "citizen"]
+    return [
+        SelectChoice(value, str(label)) for value, label in ROLE_LABELS.items() if include_citizen or value != "citizen"
+    ]

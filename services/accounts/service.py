@@ -255,9 +255,7 @@ def list_users(
         stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.full_name).like(like)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
-    items = session.scalars(
-        stmt.order_by(User.full_name, User.id).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    items = session.scalars(stmt.order_by(User.full_name, User.id).limit(per_page).offset((page - 1) * per_page)).all()
     return UserPage(list(items), total, page, per_page)
 
 

@@ -27,7 +27,9 @@ def _register(visitor, lang: str, email: str, password: str, **overrides):
     } | overrides
     for label, value in values.items():
         page.get_by_label(tr(lang, label), exact=True).fill(value)
-    page.get_by_label(tr(lang, "I agree that the commune processes my personal data to handle my requests, under Law 09-08.")).check()
+    page.get_by_label(
+        tr(lang, "I agree that the commune processes my personal data to handle my requests, under Law 09-08.")
+    ).check()
     page.get_by_role("button", name=tr(lang, "Create my account")).click()
 
 
@@ -60,7 +62,9 @@ def test_resident_registers_switches_language_signs_out_and_in(visitor_factory, 
     _register(visitor, lang, email, "ma phrase de passe longue")
     visitor.check()
     expect(page).to_have_url(re.compile(r"/account$"))
-    expect(page.get_by_role("status")).to_contain_text(tr(lang, "Your account is ready. Welcome to the e-services portal."))
+    expect(page.get_by_role("status")).to_contain_text(
+        tr(lang, "Your account is ready. Welcome to the e-services portal.")
+    )
     expect(page.get_by_role("navigation", name=tr(lang, "Main menu"))).to_contain_text("Khadija Bennani")
 
     # Switch language: same page, other language, other direction.
@@ -131,7 +135,9 @@ def test_registration_and_sign_out_work_without_javascript(visitor_factory, lang
     _expect_language(page, OTHER[lang])
     page.get_by_role("button", name=tr(OTHER[lang], "Sign out")).click()
     visitor.check("nojs-signed-out")
-    expect(page.get_by_role("navigation", name=tr(OTHER[lang], "Main menu"))).to_contain_text(tr(OTHER[lang], "Sign in"))
+    expect(page.get_by_role("navigation", name=tr(OTHER[lang], "Main menu"))).to_contain_text(
+        tr(OTHER[lang], "Sign in")
+    )
 
 
 STAFF_PAGES = {

@@ -36,7 +36,9 @@ def test_point_in_district_finds_the_district_that_contains_it(db):
 def test_bbox_filter_returns_only_geometries_touching_the_box(db):
     inside = make_district(db.session, bounds=(-2.33, 34.91, -2.32, 34.92))
     outside = make_district(db.session, bounds=(-2.10, 34.70, -2.09, 34.71))
-    found = set(db.session.scalars(select(District.id).where(spatial.within_bbox(District.geom, -2.34, 34.90, -2.31, 34.93))))
+    found = set(
+        db.session.scalars(select(District.id).where(spatial.within_bbox(District.geom, -2.34, 34.90, -2.31, 34.93)))
+    )
     assert inside.id in found
     assert outside.id not in found
 
@@ -73,9 +75,14 @@ def test_spatial_index_exists_on_district_geometry(db, backend):
     from sqlalchemy import text
 
     if backend == "postgis":
-        found = db.session.scalar(text("SELECT count(*) FROM pg_indexes WHERE tablename='district' AND indexdef ILIKE '%gist%'"))
+        found = db.session.scalar(
+            text("SELECT count(*) FROM pg_indexes WHERE tablename='district' AND indexdef ILIKE '%gist%'")
+        )
     else:
         found = db.session.scalar(
-            text("SELECT spatial_index_enabled FROM geometry_columns WHERE f_table_name='district' AND f_geometry_column='geom'")
+            text(
+                "SELECT spatial_index_enabled FROM geometry_columns "
+                "WHERE f_table_name='district' AND f_geometry_column='geom'"
+            )
         )
     assert found == 1

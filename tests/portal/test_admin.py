@@ -35,7 +35,13 @@ def test_agent_without_department_is_refused_with_a_message_and_not_saved(client
     before = db.session.scalar(select(func.count(User.id)))
     response = client.submit(
         "/admin/users/new",
-        {"full_name": "No Dept", "email": "nodept@example.org", "role": "agent", "department_id": "", "password": "temporary passphrase"},
+        {
+            "full_name": "No Dept",
+            "email": "nodept@example.org",
+            "role": "agent",
+            "department_id": "",
+            "password": "temporary passphrase",
+        },
     )
     assert response.status_code == 200
     assert tr("fr", "Agents and heads of department must belong to a department.") in page_text(response)
@@ -60,7 +66,9 @@ def test_admin_resets_a_password(client, login_as, db):
     user = make_user(db.session)
     db.session.commit()
     response = client.submit(
-        f"/admin/users/{user.id}/password", {"reset-new_password": "new passphrase here"}, form_url=f"/admin/users/{user.id}"
+        f"/admin/users/{user.id}/password",
+        {"reset-new_password": "new passphrase here"},
+        form_url=f"/admin/users/{user.id}",
     )
     assert response.status_code == 302
     from services.accounts.passwords import verify_password
@@ -88,7 +96,12 @@ def test_admin_adds_a_department_in_both_languages(client, login_as, db):
     login_as("admin")
     response = client.submit(
         "/admin/departments/new",
-        {"code": "parks", "name_ar": "مصلحة المساحات الخضراء", "name_fr": "Service des espaces verts", "is_active": "y"},
+        {
+            "code": "parks",
+            "name_ar": "مصلحة المساحات الخضراء",
+            "name_fr": "Service des espaces verts",
+            "is_active": "y",
+        },
     )
     assert response.status_code == 302
     department = db.session.scalar(select(Department).where(Department.code == "parks"))

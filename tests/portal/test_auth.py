@@ -145,7 +145,11 @@ def test_password_change_signs_out_every_other_session(app, client, db):
     assert other.get("/account").status_code == 200
     response = client.submit(
         "/account/password",
-        {"pw-current_password": PASSWORD, "pw-new_password": "a fresh new passphrase", "pw-confirm": "a fresh new passphrase"},
+        {
+            "pw-current_password": PASSWORD,
+            "pw-new_password": "a fresh new passphrase",
+            "pw-confirm": "a fresh new passphrase",
+        },
         form_url="/account/password",
     )
     assert response.status_code == 302

@@ -45,7 +45,16 @@ def test_demo_districts_tile_the_town_and_are_found_by_point(app, db):
 
 def test_create_admin_makes_an_administrator(app, db):
     result = app.test_cli_runner().invoke(
-        args=["users", "create-admin", "--email", "Boss@Example.org", "--name", "Boss Person", "--password", "a strong passphrase"]
+        args=[
+            "users",
+            "create-admin",
+            "--email",
+            "Boss@Example.org",
+            "--name",
+            "Boss Person",
+            "--password",
+            "a strong passphrase",
+        ]
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "boss@example.org"))

@@ -77,10 +77,7 @@ def test_production_starts_with_its_settings_and_secure_cookies(tmp_path):
 
 
 def test_logs_are_one_json_object_per_line(tmp_path):
-    code = (
-        "import json, sys, wsgi\n"
-        "wsgi.app.test_client().get('/login')\n"
-    )
+    code = "import json, sys, wsgi\nwsgi.app.test_client().get('/login')\n"
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,

@@ -110,11 +110,21 @@ def test_staff_roles_need_an_active_department_and_other_roles_have_none(db):
     inactive = make_department(db.session, is_active=False)
     with pytest.raises(Invalid):
         accounts.create_user(
-            db.session, full_name="A B", email="a@example.org", role="agent", password=PASSWORD, department_id=inactive.id
+            db.session,
+            full_name="A B",
+            email="a@example.org",
+            role="agent",
+            password=PASSWORD,
+            department_id=inactive.id,
         )
     department = make_department(db.session)
     mayor = accounts.create_user(
-        db.session, full_name="M O", email="m@example.org", role="mayor_office", password=PASSWORD, department_id=department.id
+        db.session,
+        full_name="M O",
+        email="m@example.org",
+        role="mayor_office",
+        password=PASSWORD,
+        department_id=department.id,
     )
     assert mayor.department_id is None
 
@@ -122,18 +132,21 @@ def test_staff_roles_need_an_active_department_and_other_roles_have_none(db):
 def test_database_refuses_an_agent_without_department(db):
     from sqlalchemy.exc import IntegrityError
 
-    with pytest.raises(IntegrityError):
-        with db.session.begin_nested():
-            db.session.add(User(email="x@example.org", full_name="X", password_hash="x", role="agent"))
-            db.session.flush()
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(User(email="x@example.org", full_name="X", password_hash="x", role="agent"))
+        db.session.flush()
 
 
 def test_admin_cannot_demote_or_deactivate_themselves(db):
     admin = make_user(db.session, Role.ADMIN)
     with pytest.raises(NotAllowed):
-        accounts.update_user(db.session, admin, admin.id, full_name="A", role="agent", department_id=None, is_active=True)
+        accounts.update_user(
+            db.session, admin, admin.id, full_name="A", role="agent", department_id=None, is_active=True
+        )
     with pytest.raises(NotAllowed):
-        accounts.update_user(db.session, admin, admin.id, full_name="A", role="admin", department_id=None, is_active=False)
+        accounts.update_user(
+            db.session, admin, admin.id, full_name="A", role="admin", department_id=None, is_active=False
+        )
 
 
 def test_deactivating_a_user_keeps_them_and_ends_their_sessions(db):
@@ -141,7 +154,13 @@ def test_deactivating_a_user_keeps_them_and_ends_their_sessions(db):
     agent = make_user(db.session, Role.AGENT)
     login_id = agent.get_id()
     accounts.update_user(
-        db.session, admin, agent.id, full_name=agent.full_name, role="agent", department_id=agent.department_id, is_active=False
+        db.session,
+        admin,
+        agent.id,
+        full_name=agent.full_name,
+        role="agent",
+        department_id=agent.department_id,
+        is_active=False,
     )
     assert db.session.get(User, agent.id).is_active is False
     assert accounts.user_for_login_id(db.session, login_id) is None
