@@ -122,16 +122,19 @@ class Visitor:
 def visitor_factory(chromium, live_url, screenshots, request):
     contexts = []
 
-    def make(language: str, *, javascript: bool = True) -> Visitor:
+    def make(language: str, *, javascript: bool = True, phone: bool = False) -> Visitor:
         context = chromium.new_context(
             locale={"ar": "ar-MA", "fr": "fr-MA"}[language],
             extra_http_headers={"Accept-Language": {"ar": "ar-MA,ar", "fr": "fr-MA,fr"}[language]},
             java_script_enabled=javascript,
-            viewport={"width": 1280, "height": 900},
+            viewport={"width": 375, "height": 740} if phone else {"width": 1280, "height": 900},
+            is_mobile=phone,
+            has_touch=phone,
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
         label = f"{request.node.name.replace('[', '-').rstrip(']')}" + ("" if javascript else "-nojs")
+        label += "-phone" if phone else ""
         return Visitor(context.new_page(), live_url, screenshots, re.sub(r"[^A-Za-z0-9_-]+", "-", label), javascript)
 
     yield make

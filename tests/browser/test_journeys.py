@@ -163,3 +163,12 @@ def test_staff_pages_render_and_are_accessible(visitor_factory, lang, role):
         page.get_by_role("link", name=DEMO["agent"].full_name).click()
         visitor.check("admin-edit-user")
         expect(page.get_by_label(tr(lang, "Role"), exact=True)).to_have_value("agent")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_public_pages_fit_a_phone_screen_without_sideways_scrolling(visitor_factory, lang):
+    visitor = visitor_factory(lang, phone=True)
+    for path in ["/", "/register", "/login"]:
+        page = visitor.goto(path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
