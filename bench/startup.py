@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gis.spatial import SPATIALITE_MODULE, sqlite_dbapi  # noqa: E402
+from gis.spatial import SPATIALITE_MODULE, sqlite_dbapi
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -54,13 +54,14 @@ def time_init(one_transaction: bool, runs: int) -> list[float]:
 
 def time_connect(path: str, runs: int) -> list[float]:
     from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
 
     from gis.spatial import configure_engine, engine_options
 
     url = f"sqlite:///{path}"
     samples = []
     for _ in range(runs):
-        engine = create_engine(url, poolclass=__import__("sqlalchemy.pool").pool.NullPool, **engine_options(url))
+        engine = create_engine(url, poolclass=NullPool, **engine_options(url))
         configure_engine(engine)
         start = time.perf_counter()
         with engine.connect() as connection:
