@@ -11,7 +11,7 @@ from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     """Build the portal. `config` defaults to the class PORTAL_ENV names."""
     config = config or config_from_env()
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)  # the default SQLite file lives there
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)  # the default embedded database lives there
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config)
     app.config.update(overrides)

@@ -10,7 +10,7 @@ from portal.i18n import LANGUAGE_NAMES, ROLE_LABELS, current_language, localized
 from portal.public.forms import LanguageForm
 from services.accounts.models import Role
 
-# (endpoint, label, roles allowed or None for everyone, anonymous-only?)
+# (endpoint, label, roles that see it; None for everyone)
 NAVIGATION = [
     ("public.home", _l("Home"), None),
     ("staff.index", _l("Staff area"), STAFF_ROLES),

@@ -77,12 +77,18 @@ def new_user():
     return render_template("admin/user_new.html", form=form)
 
 
+def _edit_user_form(user, *, from_request: bool) -> EditUserForm:
+    """The role form, filled from the request or from the user, with its choices."""
+    form = EditUserForm() if from_request else EditUserForm(formdata=None, obj=user)
+    form.role.choices = role_choices(include_citizen=user.role == Role.CITIZEN.value)
+    form.department_id.choices = _department_choices(include_inactive_id=user.department_id)
+    return form
+
+
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
     user = accounts.get_user(db.session, user_id)
-    form = EditUserForm(obj=user if request.method == "GET" else None)
-    form.role.choices = role_choices(include_citizen=user.role == Role.CITIZEN.value)
-    form.department_id.choices = _department_choices(include_inactive_id=user.department_id)
+    form = _edit_user_form(user, from_request=request.method == "POST")
     if form.validate_on_submit():
         try:
             accounts.update_user(
@@ -120,9 +126,7 @@ def reset_password(user_id: int):
             log.info("password_reset", extra={"actor_id": current_user.id, "user_id": user.id})
             flash(_("The password is changed and the person is signed out everywhere."), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
-    form = EditUserForm(obj=user)
-    form.role.choices = role_choices(include_citizen=user.role == Role.CITIZEN.value)
-    form.department_id.choices = _department_choices(include_inactive_id=user.department_id)
+    form = _edit_user_form(user, from_request=False)
     return render_template("admin/user_edit.html", user=user, form=form, reset=reset), 400
 
 

@@ -204,9 +204,8 @@ def update_user(
     if user.id == actor.id and (role_enum is not Role.ADMIN or not is_active):
         # An administrator cannot lock themselves out of the back office.
         raise NotAllowed("cannot_demote_self")
-    if user.role == Role.CITIZEN.value and role_enum is not Role.CITIZEN:
-        raise Invalid("citizen_role_fixed", field="role")
-    if role_enum is Role.CITIZEN and user.role != Role.CITIZEN.value:
+    if (user.role == Role.CITIZEN.value) != (role_enum is Role.CITIZEN):
+        # Staff accounts are separate from the person's citizen account, and vice versa.
         raise Invalid("citizen_role_fixed", field="role")
     user.full_name = normalise_name(full_name)
     user.role = role_enum.value
