@@ -1,5 +1,7 @@
 """The web layer: the only package that imports Flask."""
 
+import importlib
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -41,7 +43,14 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     return app
 
 
+def import_models() -> None:
+    """Every model module, so the shared metadata (and so Alembic) knows every table."""
+    for module in ("gis.districts.models", "services.accounts.models", "services.catalog.models"):
+        importlib.import_module(module)
+
+
 def register_extensions(app: Flask) -> None:
+    import_models()
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**spatial.engine_options(url), **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}

@@ -28,15 +28,19 @@ def seed_demo():
     """Load the idempotent demo dataset (synthetic Berkane, one account per role)."""
     if not current_app.config["SEED_DEMO_ALLOWED"]:
         raise click.ClickException("Demo data is refused in production (set ALLOW_DEMO_SEED=1 to force).")
-    with click.progressbar(length=3, label="Seeding demo data") as bar:
+    with click.progressbar(length=4, label="Seeding demo data") as bar:
         department_ids = demo.seed_departments(db.session)
         bar.update(1)
         count = demo.seed_districts(db.session)
         bar.update(1)
+        services = demo.seed_services(db.session, department_ids)
+        bar.update(1)
         accounts_ = demo.seed_accounts(db.session, department_ids)
         bar.update(1)
     db.session.commit()
-    click.echo(f"{len(department_ids)} departments, {count} demo districts of a synthetic Berkane.")
+    click.echo(
+        f"{len(department_ids)} departments, {services} e-services, {count} demo districts of a synthetic Berkane."
+    )
     click.echo("Demo accounts (demo data only — never use these in production):")
     for account in accounts_:
         click.echo(f"  {account.role.value:<13} {account.email:<36} {account.password}")

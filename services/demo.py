@@ -15,6 +15,7 @@ from gis.districts.queries import save_district
 from services.accounts import service as accounts
 from services.accounts.models import Role, User
 from services.accounts.passwords import hash_password
+from services.catalog.demo import seed_services
 
 DEMO_EMAIL_DOMAIN = "demo.berkane.example"
 
@@ -129,4 +130,5 @@ def seed_demo(session: Session) -> list[DemoAccount]:
     """Load (or refresh) the whole demo dataset; returns the demo accounts."""
     department_ids = seed_departments(session)
     seed_districts(session)
+    seed_services(session, department_ids)
     return seed_accounts(session, department_ids)

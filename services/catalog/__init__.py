@@ -1,0 +1,1 @@
+"""The e-service catalogue: versioned, bilingual service definitions and their forms."""
