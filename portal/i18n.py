@@ -58,6 +58,13 @@ ROLE_LABELS = {
     "admin": _l("Administrator"),
 }
 
+KIND_LABELS = {
+    "certificate": _l("Certificate"),
+    "complaint": _l("Complaint or suggestion"),
+    "request": _l("Request"),
+    "report": _l("Report a problem"),
+}
+
 # Sentences for the codes that services/ raise. Parameters come from the error.
 ERROR_MESSAGES = {
     "error": _l("Something went wrong. Please try again."),
@@ -95,6 +102,25 @@ ERROR_MESSAGES = {
     "citizen_role_fixed": _l("Citizen accounts stay citizen accounts; create a separate staff account."),
     "population_negative": _l("The population cannot be negative."),
     "district_geometry_invalid": _l("The district boundary is not a valid polygon."),
+    "service_not_found": _l("This e-service does not exist or is no longer offered."),
+    "service_code_invalid": _l("Use lower-case letters, digits and hyphens for the code."),
+    "service_kind_unknown": _l("Choose the kind of service from the list."),
+    "text_too_long": _l("This text must be %(max)s characters or fewer."),
+    "fee_invalid": _l("Enter the fee in dirhams, for example 0 or 20.50."),
+    "delay_invalid": _l("Enter the legal deadline as a whole number."),
+    "delay_beyond_law": _l("The legal deadline must be between 1 and %(max)s: Law 55-19 allows 60 days at most."),
+    "documents_need_both_languages": _l("Give each required document in Arabic and in French."),
+    "asset_layer_unknown": _l("Choose a map layer from the list."),
+    "field_malformed": _l("Form field %(position)s is not readable."),
+    "field_name_invalid": _l("Form field %(position)s needs a name of lower-case letters, digits and underscores."),
+    "field_type_unknown": _l("Form field %(position)s has an unknown type."),
+    "field_label_required": _l("Form field %(position)s needs a label in Arabic and in French."),
+    "field_choices_required": _l("Form field %(position)s needs at least two different choices."),
+    "field_pattern_invalid": _l("The pattern of form field %(position)s is not a valid regular expression."),
+    "field_range_invalid": _l("The minimum of form field %(position)s is greater than its maximum."),
+    "field_file_types_invalid": _l("Form field %(position)s accepts only JPEG, PNG and PDF files."),
+    "field_file_limits_invalid": _l("Form field %(position)s allows 1 to 5 files of 1 to 10 MB."),
+    "field_name_duplicate": _l("Two form fields have the same name."),
 }
 
 

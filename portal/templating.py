@@ -6,13 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.auth.access import DASHBOARD_ROLES, STAFF_ROLES
-from portal.i18n import LANGUAGE_NAMES, ROLE_LABELS, current_language, localized, text_direction
+from portal.i18n import KIND_LABELS, LANGUAGE_NAMES, ROLE_LABELS, current_language, localized, text_direction
 from portal.public.forms import LanguageForm
 from services.accounts.models import Role
 
 # (endpoint, label, roles that see it; None for everyone)
 NAVIGATION = [
     ("public.home", _l("Home"), None),
+    ("citizen.catalogue", _l("E-services"), None),
     ("staff.index", _l("Staff area"), STAFF_ROLES),
     ("dashboard.index", _l("Dashboard"), DASHBOARD_ROLES),
     ("admin.index", _l("Administration"), (Role.ADMIN,)),
@@ -41,6 +42,7 @@ def register_template_helpers(app: Flask) -> None:
             "navigation": navigation_for(current_user),
             "role_label": lambda role: ROLE_LABELS.get(role, role),
             "localized": localized,
+            "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
         }
 
     app.jinja_env.filters.update(

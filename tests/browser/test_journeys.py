@@ -172,3 +172,20 @@ def test_public_pages_fit_a_phone_screen_without_sideways_scrolling(visitor_fact
         page = visitor.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_resident_finds_a_service_by_searching_the_catalogue(visitor_factory, lang):
+    visitor = visitor_factory(lang)
+    page = visitor.goto("/")
+    page.get_by_role("navigation", name=tr(lang, "Main menu")).get_by_role("link", name=tr(lang, "E-services")).click()
+    visitor.check()
+    query = {"ar": "الانارة", "fr": "eclairage"}[lang]  # no hamza, no accent: still found
+    page.get_by_label(tr(lang, "Search for a service")).fill(query)
+    page.get_by_role("button", name=tr(lang, "Search")).click()
+    visitor.check("catalogue-search")
+    name = {"ar": "تبليغ عن عطب في الإنارة العمومية", "fr": "Signalement d'une panne d'éclairage public"}[lang]
+    page.get_by_role("link", name=name).click()
+    visitor.check("service")
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    expect(page.get_by_role("main")).to_contain_text(tr(lang, "Legal deadline"))
