@@ -63,6 +63,24 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     SEED_DEMO_ALLOWED = True
 
+    # Absolute address of the portal, for links in emails and QR codes (no request to read it from).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/")
+
+    # Outgoing email (the outbox worker, `flask notifications send`, delivers through it).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_SECURITY = os.environ.get("MAIL_SECURITY", "none")  # none | starttls | ssl
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Commune de Berkane <no-reply@berkane.example>")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "20"))
+
+    # Citizens' attachments: outside the web root, served only through access-checked views.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+
+    # Ed25519 private key (PEM) that signs issued certificates; `flask certificates keygen` makes one.
+    SIGNING_KEY_FILE = os.environ.get("SIGNING_KEY_FILE", str(INSTANCE_DIR / "signing_key.pem"))
+
     @classmethod
     def init_app(cls, app) -> None:
         """Hook for settings that need the environment at start-up time."""

@@ -65,6 +65,26 @@ KIND_LABELS = {
     "report": _l("Report a problem"),
 }
 
+# The workflow's states, as the citizen and staff read them.
+STATUS_LABELS = {
+    "pending_confirmation": _l("Waiting for your confirmation"),
+    "new": _l("Received"),
+    "acknowledged": _l("Acknowledged"),
+    "assigned": _l("Assigned to an agent"),
+    "in_progress": _l("In progress"),
+    "waiting_citizen": _l("Waiting for a document from you"),
+    "resolved": _l("Resolved"),
+    "approved": _l("Approved, document issued"),
+    "rejected": _l("Rejected"),
+    "closed": _l("Closed"),
+    "duplicate": _l("Closed as a duplicate"),
+}
+
+
+def status_label(code: str) -> str:
+    return str(STATUS_LABELS.get(code, code))
+
+
 # Sentences for the codes that services/ raise. Parameters come from the error.
 ERROR_MESSAGES = {
     "error": _l("Something went wrong. Please try again."),
