@@ -24,3 +24,8 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Aware UTC now; stored times are always UTC."""
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime; the embedded database hands stored times back naive, and every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

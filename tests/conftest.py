@@ -16,6 +16,7 @@ from portal import create_app
 from portal.extensions import db as _db
 from portal.extensions import limiter
 from services.accounts.models import Role
+from services.requests.uploads import FileStore
 from tests import factories
 from tests.pgcluster import postgis_database
 
@@ -76,8 +77,8 @@ def make_app(database_url: str, **overrides):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    app = make_app(database_url)
+def app(database_url, tmp_path_factory):
+    app = make_app(database_url, UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")))
     yield app
     with app.app_context():
         _db.engine.dispose()
@@ -169,3 +170,9 @@ def page_text(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+@pytest.fixture
+def store(tmp_path):
+    """Attachments of service-level tests, in a folder of their own."""
+    return FileStore(tmp_path / "uploads")

@@ -56,3 +56,48 @@ def make_district(session, *, bounds=(-2.33, 34.91, -2.31, 34.93), **overrides) 
     session.add(district)
     session.flush()
     return district
+
+
+def make_service(session, *, kind: str = "report", department=None, fields=None, **overrides):
+    """A service saved through the catalogue, so its definition is checked like an admin's."""
+    from services.catalog.service import save_service
+
+    n = next(_seq)
+    department = department or make_department(session)
+    values = {
+        "code": f"service-{n}",
+        "kind": kind,
+        "department_id": department.id,
+        "name_ar": f"خدمة {n}",
+        "name_fr": f"Service en ligne {n}",
+        "delay_value": 10,
+        "delay_unit": "working_days",
+        "fields": fields
+        if fields is not None
+        else [{"name": "details", "type": "textarea", "label_ar": "التفاصيل", "label_fr": "Détails", "required": True}],
+    } | overrides
+    service = save_service(session, **values)
+    session.flush()
+    return service
+
+
+def make_request(session, store, *, service=None, user=None, values=None, files=None, **overrides):
+    """A request filed through the service layer (by a new citizen unless told otherwise)."""
+    from services.requests.service import file_request, new_idempotency_key
+
+    service = service or make_service(session)
+    if user is None and "contact_email" not in overrides:
+        user = make_user(session)
+    filed = file_request(
+        session,
+        service_code=service.code,
+        user=user,
+        locale=overrides.pop("locale", "fr"),
+        values=values if values is not None else {"details": "Lampe éteinte depuis trois jours"},
+        files=files or {},
+        idempotency_key=overrides.pop("idempotency_key", new_idempotency_key()),
+        store=store,
+        **overrides,
+    )
+    session.flush()
+    return filed.request

@@ -1,0 +1,1 @@
+"""Requests filed against a service: certificates, complaints, requests and reports alike."""

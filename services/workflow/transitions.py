@@ -1,0 +1,229 @@
+"""The table of allowed transitions, and the one function that moves a request along it.
+
+Every transition checks where the request is, who is acting and what the move
+requires, then writes a history entry in the same transaction and, when the
+citizen should know, puts an email in the outbox.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from services.accounts.models import Role, User
+from services.catalog.models import ServiceKind
+from services.db import as_utc, utcnow
+from services.errors import Invalid, InvalidTransition, NotAllowed
+from services.notifications import outbox
+from services.requests.models import RequestEvent, ServiceRequest
+from services.workflow.states import DECIDED_STATES, OPEN_STATES, Status
+
+REOPEN_DAYS = 7
+NOTE_MAX = 4000
+
+
+class Actor(StrEnum):
+    CITIZEN = "citizen"  # the person who filed (signed in, or proven by the receipt's secret)
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    SYSTEM = "system"
+
+
+STAFF = frozenset({Actor.AGENT, Actor.SUPERVISOR})
+_NOT_CERTIFICATES = frozenset(k for k in ServiceKind if k is not ServiceKind.CERTIFICATE)
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[Status]
+    target: Status
+    actors: frozenset[Actor]
+    needs_note: bool = False  # a motivated reason, a missing document's name, a reopening reason
+    public: bool = True  # the citizen sees it and is told by email
+    kinds: frozenset[ServiceKind] = frozenset(ServiceKind)
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "confirm": Transition(frozenset({Status.PENDING_CONFIRMATION}), Status.NEW, frozenset({Actor.SYSTEM})),
+    "acknowledge": Transition(frozenset({Status.NEW}), Status.ACKNOWLEDGED, STAFF),
+    "assign": Transition(
+        frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.ASSIGNED, Status.IN_PROGRESS}),
+        Status.ASSIGNED,
+        STAFF,
+        public=False,
+    ),
+    "start": Transition(frozenset({Status.ACKNOWLEDGED, Status.ASSIGNED}), Status.IN_PROGRESS, STAFF),
+    "request_document": Transition(
+        frozenset({Status.ACKNOWLEDGED, Status.ASSIGNED, Status.IN_PROGRESS}),
+        Status.WAITING_CITIZEN,
+        STAFF,
+        needs_note=True,
+    ),
+    "provide_document": Transition(
+        frozenset({Status.WAITING_CITIZEN}), Status.IN_PROGRESS, frozenset({Actor.CITIZEN}), needs_note=True
+    ),
+    "resolve": Transition(frozenset({Status.IN_PROGRESS}), Status.RESOLVED, STAFF, kinds=_NOT_CERTIFICATES),
+    "approve": Transition(
+        frozenset({Status.IN_PROGRESS}), Status.APPROVED, STAFF, kinds=frozenset({ServiceKind.CERTIFICATE})
+    ),
+    "reject": Transition(OPEN_STATES, Status.REJECTED, STAFF, needs_note=True),
+    "close": Transition(DECIDED_STATES, Status.CLOSED, STAFF | {Actor.SYSTEM}),
+    "reopen": Transition(frozenset({Status.RESOLVED}), Status.IN_PROGRESS, frozenset({Actor.CITIZEN}), needs_note=True),
+    "merge": Transition(OPEN_STATES, Status.DUPLICATE, frozenset({Actor.SUPERVISOR})),
+}
+
+
+def actor_for(request: ServiceRequest, user: User | None, *, proven_filer: bool = False) -> Actor:
+    """Who `user` is to this request; NotAllowed when they have no part in it."""
+    if user is not None and user.is_active:
+        if user.role_enum in (Role.AGENT, Role.SUPERVISOR):
+            if user.department_id != request.department_id:
+                raise NotAllowed("other_department")
+            return Actor.SUPERVISOR if user.role_enum is Role.SUPERVISOR else Actor.AGENT
+        if user.role_enum is Role.CITIZEN and request.citizen_id == user.id:
+            return Actor.CITIZEN
+    if proven_filer and request.citizen_id is None:
+        return Actor.CITIZEN
+    raise NotAllowed("not_your_request")
+
+
+def recipient(request: ServiceRequest) -> tuple[str, str] | None:
+    """Where and in which language to write to the citizen, if we can."""
+    if request.citizen is not None:
+        return request.citizen.email, request.citizen.locale or request.locale
+    if request.contact_email and request.contact_confirmed_at is not None:
+        return request.contact_email, request.locale
+    return None
+
+
+def notify(session: Session, request: ServiceRequest, kind: str, **context) -> None:
+    to = recipient(request)
+    if to is None:
+        return
+    version = request.service_version
+    outbox.enqueue(
+        session,
+        kind=kind,
+        recipient=to[0],
+        locale=to[1],
+        context={
+            "tracking_number": request.tracking_number,
+            "service_name_ar": version.name_ar,
+            "service_name_fr": version.name_fr,
+            "path": f"/track/{request.tracking_number}",
+            **context,
+        },
+    )
+
+
+def record(
+    session: Session,
+    request: ServiceRequest,
+    action: str,
+    *,
+    actor: Actor,
+    user: User | None,
+    note: str | None = None,
+    is_public: bool = True,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    data: dict | None = None,
+    at: datetime | None = None,
+) -> RequestEvent:
+    entry = RequestEvent(
+        request=request,
+        at=at or utcnow(),
+        actor_id=user.id if user is not None else None,
+        actor_kind=actor.value,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        is_public=is_public,
+        note=note,
+        data=data or {},
+    )
+    session.add(entry)
+    return entry
+
+
+def clean_note(note: str | None, *, required: bool, field: str = "note") -> str | None:
+    note = (note or "").replace("\r\n", "\n").strip()
+    if not note:
+        if required:
+            raise Invalid("note_required", field=field)
+        return None
+    if len(note) > NOTE_MAX:
+        raise Invalid("answer_too_long", field=field, max=NOTE_MAX)
+    return note
+
+
+def allowed_actions(request: ServiceRequest, actor: Actor) -> list[str]:
+    """The actions `actor` may take now, in table order (for buttons)."""
+    return [name for name, t in TRANSITIONS.items() if _refusal(request, name, t, actor, utcnow()) is None]
+
+
+def _refusal(request: ServiceRequest, action: str, t: Transition, actor: Actor, now: datetime) -> str | None:
+    if request.status_enum not in t.sources or ServiceKind(request.service.kind) not in t.kinds:
+        return "transition_not_allowed"
+    if actor not in t.actors:
+        return "transition_not_yours"
+    if action == "request_document" and request.document_requested:
+        return "document_already_requested"
+    if action == "reopen" and (
+        request.resolved_at is None or now - as_utc(request.resolved_at) > timedelta(days=REOPEN_DAYS)
+    ):
+        return "reopen_too_late"
+    return None
+
+
+def apply(
+    session: Session,
+    request: ServiceRequest,
+    action: str,
+    *,
+    actor: Actor,
+    user: User | None = None,
+    note: str | None = None,
+    data: dict | None = None,
+    now: datetime | None = None,
+) -> RequestEvent:
+    """Move the request by `action`, or raise and change nothing."""
+    now = now or utcnow()
+    t = TRANSITIONS.get(action)
+    if t is None:
+        raise InvalidTransition("transition_unknown")
+    refusal = _refusal(request, action, t, actor, now)
+    if refusal == "transition_not_yours":
+        raise NotAllowed(refusal)
+    if refusal is not None:
+        raise InvalidTransition(refusal, status=request.status)
+    note = clean_note(note, required=t.needs_note)
+
+    source = request.status
+    request.status = t.target.value
+    if action == "request_document":
+        request.document_requested = True
+    if t.target in (Status.RESOLVED, Status.APPROVED, Status.REJECTED):
+        request.resolved_at = now
+    if action == "reopen":
+        request.resolved_at = None
+    if t.target in (Status.CLOSED, Status.DUPLICATE):
+        request.closed_at = now
+    entry = record(
+        session,
+        request,
+        action,
+        actor=actor,
+        user=user,
+        note=note,
+        is_public=t.public,
+        from_status=source,
+        to_status=t.target.value,
+        data=data,
+        at=now,
+    )
+    session.flush()
+    if t.public and actor is not Actor.CITIZEN and action != "confirm":  # confirming sends the receipt
+        notify(session, request, "status_changed", status=t.target.value, message=note or "")
+    return entry
