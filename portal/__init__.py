@@ -45,7 +45,12 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 
 def import_models() -> None:
     """Every model module, so the shared metadata (and so Alembic) knows every table."""
-    for module in ("gis.districts.models", "services.accounts.models", "services.catalog.models"):
+    for module in (
+        "gis.districts.models",
+        "services.accounts.models",
+        "services.catalog.models",
+        "services.notifications.models",
+    ):
         importlib.import_module(module)
 
 
