@@ -85,6 +85,38 @@ def status_label(code: str) -> str:
     return str(STATUS_LABELS.get(code, code))
 
 
+# History entries, as the citizen reads them.
+ACTION_LABELS = {
+    "filed": _l("Request received"),
+    "confirm": _l("Email address confirmed"),
+    "acknowledge": _l("Acknowledged by the department"),
+    "assign": _l("Assigned to an agent"),
+    "start": _l("Work started"),
+    "request_document": _l("The department asks for a document"),
+    "provide_document": _l("You answered"),
+    "resolve": _l("Resolved"),
+    "approve": _l("Approved, document issued"),
+    "reject": _l("Rejected"),
+    "close": _l("Closed"),
+    "reopen": _l("Reopened"),
+    "merge": _l("Joined to an earlier report of the same problem"),
+    "rated": _l("You rated the outcome"),
+    "message": _l("Message from the department"),
+}
+
+
+def action_label(code: str) -> str:
+    return str(ACTION_LABELS.get(code, code))
+
+
+def mask_email(email: str | None) -> str:
+    """a•••@example.org: enough for its owner to recognise, not enough to collect."""
+    if not email or "@" not in email:
+        return ""
+    local_part, domain = email.split("@", 1)
+    return f"{local_part[:1]}•••@{domain}"
+
+
 # Sentences for the codes that services/ raise. Parameters come from the error.
 ERROR_MESSAGES = {
     "error": _l("Something went wrong. Please try again."),
@@ -141,6 +173,52 @@ ERROR_MESSAGES = {
     "field_file_types_invalid": _l("Form field %(position)s accepts only JPEG, PNG and PDF files."),
     "field_file_limits_invalid": _l("Form field %(position)s allows 1 to 5 files of 1 to 10 MB."),
     "field_name_duplicate": _l("Two form fields have the same name."),
+    "answer_required": _l("Answer this question."),
+    "answer_too_short": _l("Write at least %(min)s characters."),
+    "answer_too_long": _l("Write %(max)s characters or fewer."),
+    "answer_pattern": _l("This answer is not in the expected format."),
+    "answer_invalid_characters": _l("Remove the invisible control characters from this answer."),
+    "number_invalid": _l("Enter a number, like 3 or 12.5."),
+    "number_too_small": _l("Enter a number of at least %(min)s."),
+    "number_too_large": _l("Enter a number of at most %(max)s."),
+    "date_invalid": _l("Enter a real date as year-month-day, like 2026-03-27."),
+    "choice_required": _l("Choose one of the options."),
+    "choice_invalid": _l("Choose one of the options shown."),
+    "file_required": _l("Choose a file to send."),
+    "too_many_files": _l("Send %(max)s files at most."),
+    "file_empty": _l("The file is empty."),
+    "file_too_large": _l("Each file must be %(max_mb)s MB or smaller."),
+    "file_type_not_allowed": _l("This file is not accepted: send %(types)s only."),
+    "file_unreadable": _l("This file is damaged or is not really a photo or a PDF."),
+    "file_encrypted": _l("This PDF is protected by a password: send an unprotected copy."),
+    "location_required": _l("Say where it is: choose the district and describe the place."),
+    "location_invalid": _l("The point on the map could not be read. Click on the map again, or choose the district."),
+    "location_outside_commune": _l("This point is outside the commune of Berkane."),
+    "district_required": _l("Choose the district."),
+    "district_unknown": _l("Choose a district from the list."),
+    "address_required": _l("Enter the address or a landmark nearby."),
+    "form_expired": _l("This form has expired. Reload the page and send it again."),
+    "form_already_used": _l("This form was already sent. Start again from the service page."),
+    "staff_cannot_file": _l("Staff accounts cannot file requests as citizens."),
+    "certificate_needs_cnie": _l("Add your CNIE number to your account to ask for a certificate."),
+    "sign_in_to_file": _l("Sign in to file this request: it needs to know who you are."),
+    "confirmation_link_invalid": _l("This confirmation link is not valid or was already used."),
+    "confirmation_link_expired": _l("This confirmation link has expired: please file your report again."),
+    "request_not_found": _l("No request of yours has this number."),
+    "tracking_lookup_failed": _l(
+        "No request matches this tracking number and secret code. Check both on your receipt."
+    ),
+    "not_your_request": _l("This request is not yours."),
+    "other_department": _l("This request belongs to another department."),
+    "transition_unknown": _l("This action does not exist."),
+    "transition_not_allowed": _l("This action is not possible at this stage of the request."),
+    "transition_not_yours": _l("You are not allowed to take this action."),
+    "document_already_requested": _l("A missing document was already asked for once: the law allows only one request."),
+    "reopen_too_late": _l("A request can be reopened only within 7 days of its resolution."),
+    "note_required": _l("Write a few words: this is required here."),
+    "rating_not_yet": _l("You can rate a request once a decision has been made."),
+    "already_rated": _l("You have already rated this request."),
+    "rating_invalid": _l("Choose a rating from 1 to 5."),
 }
 
 

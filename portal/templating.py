@@ -1,19 +1,34 @@
 """What every template can use: language, direction, navigation, formatting."""
 
+from datetime import datetime
+
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal, format_number
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.auth.access import DASHBOARD_ROLES, STAFF_ROLES
-from portal.i18n import KIND_LABELS, LANGUAGE_NAMES, ROLE_LABELS, current_language, localized, text_direction
+from portal.i18n import (
+    KIND_LABELS,
+    LANGUAGE_NAMES,
+    ROLE_LABELS,
+    action_label,
+    current_language,
+    localized,
+    mask_email,
+    status_label,
+    text_direction,
+)
 from portal.public.forms import LanguageForm
 from services.accounts.models import Role
+from services.db import as_utc
 
 # (endpoint, label, roles that see it; None for everyone)
 NAVIGATION = [
     ("public.home", _l("Home"), None),
     ("citizen.catalogue", _l("E-services"), None),
+    ("citizen.lookup", _l("Follow a request"), None),
+    ("citizen.my_requests", _l("My requests"), (Role.CITIZEN,)),
     ("staff.index", _l("Staff area"), STAFF_ROLES),
     ("dashboard.index", _l("Dashboard"), DASHBOARD_ROLES),
     ("admin.index", _l("Administration"), (Role.ADMIN,)),
@@ -43,14 +58,19 @@ def register_template_helpers(app: Flask) -> None:
             "role_label": lambda role: ROLE_LABELS.get(role, role),
             "localized": localized,
             "kind_label": lambda kind: KIND_LABELS.get(kind, kind),
+            "status_label": status_label,
+            "action_label": action_label,
+            "mask_email": mask_email,
         }
 
     app.jinja_env.filters.update(
         by_name=lambda items, attribute=None: sorted(
             items, key=lambda item: localized(getattr(item, attribute) if attribute else item)
         ),
-        date=format_date,
-        datetime=format_datetime,
+        date=lambda value, *args, **kw: format_date(
+            as_utc(value) if isinstance(value, datetime) else value, *args, **kw
+        ),
+        datetime=lambda value, *args, **kw: format_datetime(as_utc(value), *args, **kw),
         number=format_number,
         decimal=format_decimal,
     )

@@ -29,6 +29,19 @@ def build_fonts() -> None:
     (VENDOR / "fonts.css").write_text("\n".join(css))
 
 
+def build_leaflet() -> None:
+    """Leaflet draws the district map of the filing form; no tiles are fetched from anywhere."""
+    base = MODULES / "leaflet" / "dist"
+    if not base.exists():
+        sys.exit("leaflet is not installed: run `npm ci` first")
+    target = VENDOR / "leaflet"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("leaflet.js", "leaflet.css"):
+        shutil.copy2(base / name, target / name)
+    shutil.copytree(base / "images", target / "images", dirs_exist_ok=True)
+
+
 if __name__ == "__main__":
     build_fonts()
+    build_leaflet()
     print(f"assets built in {VENDOR.relative_to(ROOT)}")

@@ -2,10 +2,13 @@
 
 from itertools import groupby
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _
+from geoalchemy2.shape import to_shape
+from shapely.geometry import mapping
 from wtforms import SelectChoice
 
+from gis.districts.queries import list_districts
 from portal.citizen.forms import CatalogueSearchForm
 from portal.extensions import db
 from portal.i18n import localized
@@ -35,3 +38,20 @@ def catalogue():
 def service_detail(code: str):
     service = catalog.get_service(db.session, code)
     return render_template("citizen/service.html", service=service, version=service.current)
+
+
+@bp.route("/services/districts.geojson")
+def districts_geojson():
+    """The districts as GeoJSON, for the map of the filing form."""
+    features = [
+        {
+            "type": "Feature",
+            "id": district.id,
+            "properties": {"name": localized(district)},
+            "geometry": mapping(to_shape(district.geom)),
+        }
+        for district in list_districts(db.session)
+    ]
+    response = jsonify({"type": "FeatureCollection", "features": features})
+    response.mimetype = "application/geo+json"
+    return response

@@ -243,7 +243,6 @@ def test_history_entries_cannot_be_changed_by_the_application(db, store):
 def test_history_entries_cannot_be_changed_even_in_sql(db, store, statement):
     make_request(db.session, store)
     db.session.commit()
-    with pytest.raises(DatabaseError):
-        with db.session.begin_nested():
-            db.session.execute(text(statement))
+    with pytest.raises(DatabaseError), db.session.begin_nested():
+        db.session.execute(text(statement))
     assert count(db, RequestEvent) == 1
