@@ -50,6 +50,7 @@ def import_models() -> None:
         "services.accounts.models",
         "services.catalog.models",
         "services.notifications.models",
+        "services.requests.models",
     ):
         importlib.import_module(module)
 
@@ -78,6 +79,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
+    from portal.citizen import requests as _citizen_requests  # noqa: F401 (its routes join the citizen blueprint)
     from portal.citizen.routes import bp as citizen_bp
     from portal.dashboard.routes import bp as dashboard_bp
     from portal.public.routes import bp as public_bp
