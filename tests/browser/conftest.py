@@ -43,6 +43,16 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
+def live_app(live_url):
+    """The application object behind `live_url` (to run its CLI commands, like the outbox worker)."""
+    return live_url.app
+
+
+class LiveURL(str):
+    app = None
+
+
+@pytest.fixture(scope="session")
 def live_url(backend, tmp_path_factory):
     """The portal served by a real WSGI server on its own database, with the demo data."""
     from portal.extensions import db
@@ -52,14 +62,16 @@ def live_url(backend, tmp_path_factory):
             url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}"
         else:
             url = stack.enter_context(postgis_database("berkane_browser"))
-        app = make_app(url)
+        app = make_app(url, UPLOAD_DIR=str(tmp_path_factory.mktemp("live-uploads")))
         result = app.test_cli_runner().invoke(args=["seed", "demo"])
         assert result.exit_code == 0, result.output
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield f"http://127.0.0.1:{server.server_port}"
+            live = LiveURL(f"http://127.0.0.1:{server.server_port}")
+            live.app = app
+            yield live
         finally:
             server.shutdown()
             thread.join(timeout=10)

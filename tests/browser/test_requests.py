@@ -1,0 +1,136 @@
+"""A resident files a located report with a photo, gets the receipt and the email, follows it and answers."""
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from portal.extensions import db
+from services.accounts.models import User
+from services.requests.models import ServiceRequest
+from services.workflow import transitions
+from services.workflow.transitions import Actor
+from tests.browser.test_journeys import DEMO, _sign_in
+from tests.conftest import tr
+
+LANGUAGES = ["ar", "fr"]
+DESCRIPTION = {"ar": "ثلاثة أعمدة إنارة مطفأة منذ الاثنين", "fr": "Trois lampadaires éteints depuis lundi"}
+
+
+@pytest.fixture
+def photo(tmp_path):
+    path = tmp_path / "lampadaire.jpg"
+    image = Image.new("RGB", (320, 240), (40, 40, 60))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (34.0, 55.0, 12.0), 3: "W", 4: (2.0, 19.0, 30.0)}
+    image.save(path, "JPEG", exif=exif)
+    return path
+
+
+def _department_move(live_app, number: str, *actions: str, note: str):
+    with live_app.app_context():
+        request = db.session.scalar(select(ServiceRequest).where(ServiceRequest.tracking_number == number))
+        agent = db.session.scalar(select(User).where(User.email == DEMO["agent"].email))
+        if agent.department_id != request.department_id:
+            agent = db.session.scalar(
+                select(User).where(User.department_id == request.department_id, User.role.in_(("agent", "supervisor")))
+            )
+        actor = Actor.SUPERVISOR if agent.role == "supervisor" else Actor.AGENT
+        for action in actions:
+            transitions.apply(db.session, request, action, actor=actor, user=agent, note=note)
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_resident_reports_a_street_light_on_the_map_with_a_photo_and_follows_it(
+    visitor_factory, live_app, smtp_server, photo, lang
+):
+    visitor = visitor_factory(lang)
+    page = visitor.goto("/login")
+    _sign_in(visitor, lang, DEMO["citizen"].email, DEMO["citizen"].password)
+
+    page = visitor.goto("/services/street-light-outage")
+    page.get_by_role("link", name=tr(lang, "Apply online")).click()
+    visitor.check("file")
+    # The map shows the districts; a click places the point and chooses the district.
+    map_box = page.locator(".location__map")
+    expect(map_box).to_be_visible()
+    page.wait_for_selector(".location__map path.leaflet-interactive")
+    box = map_box.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("[data-role=lat]")).not_to_have_value("")
+    assert page.locator("select").first.input_value() != ""
+    page.get_by_label(tr(lang, "Address or landmark")).fill("Boulevard Mohammed V")
+    page.locator("textarea").first.fill(DESCRIPTION[lang])
+    page.locator("input[type=file]").set_input_files(str(photo))
+    visitor.check("file-filled")
+    page.get_by_role("button", name=tr(lang, "Send my request")).click()
+
+    expect(page.get_by_role("heading", name=tr(lang, "Your request has been received"))).to_be_visible()
+    visitor.check("receipt")
+    number = page.locator(".panel--confirmation bdi").inner_text().strip()
+    assert re.fullmatch(r"BRK-\d{4}-\d{6}-\d", number)
+    assert "lampadaire.jpg" in page.content()
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name=tr(lang, "Download the receipt (PDF)")).click()
+    pdf = PdfReader(io.BytesIO(download.value.path().read_bytes()))
+    assert number in pdf.pages[0].extract_text()
+
+    # The outbox worker delivers the receipt email in the citizen's language.
+    live_app.config.update(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_SECURITY="none")
+    result = live_app.test_cli_runner().invoke(args=["notifications", "send"])
+    assert result.exit_code == 0, result.output
+    [mail] = [m for m in smtp_server.messages if number in m.get_body(("plain",)).get_content()]
+    assert mail["To"] == DEMO["citizen"].email
+
+    # The department asks for a document; the resident answers from "My requests".
+    _department_move(
+        live_app,
+        number,
+        "acknowledge",
+        "request_document",
+        note={"ar": "أرسل صورة قريبة", "fr": "Envoyez une photo de près"}[lang],
+    )
+    page = visitor.goto("/my-requests")
+    page.get_by_role("link", name=number).click()
+    expect(page.get_by_role("heading", name=tr(lang, "The department needs something from you"))).to_be_visible()
+    visitor.check("waiting")
+    page.get_by_label(tr(lang, "Your answer")).fill({"ar": "هذه صورة قريبة", "fr": "Voici une photo de près"}[lang])
+    page.locator("input[type=file]").set_input_files(str(photo))
+    page.get_by_role("button", name=tr(lang, "Send my answer")).click()
+    expect(page.locator(".notice--success")).to_be_visible()
+    expect(page.locator(".status")).to_have_text(tr(lang, "In progress"))
+    visitor.check("answered")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_without_javascript_or_account_a_report_is_filed_and_looked_up_with_its_secret(visitor_factory, lang):
+    visitor = visitor_factory(lang, javascript=False)
+    page = visitor.goto("/services/illegal-dumping/file")
+    expect(page.locator(".location__map")).to_be_hidden()
+    page.get_by_role("button", name=tr(lang, "Send my request")).click()
+    visitor.check("errors")
+    expect(page.locator(".error-summary")).to_be_visible()
+    page.get_by_label(tr(lang, "District"), exact=True).select_option(index=2)
+    page.get_by_label(tr(lang, "Address or landmark")).fill("Route de Saïdia, km 2")
+    page.locator("textarea").first.fill(DESCRIPTION[lang])
+    page.get_by_label(tr(lang, "Your email address")).fill(f"visitor-{lang}@example.org")
+    page.get_by_role("button", name=tr(lang, "Send my request")).click()
+    expect(page.get_by_role("heading", name=tr(lang, "Your request has been received"))).to_be_visible()
+    visitor.check("receipt")
+    number = page.locator(".panel--confirmation bdi").inner_text().strip()
+    secret = page.locator(".secret").inner_text().strip()
+
+    stranger = visitor_factory(lang, javascript=False)
+    page = stranger.goto(f"/track/{number}")
+    assert DESCRIPTION[lang] not in page.content()
+    page.get_by_label(tr(lang, "Secret code")).fill(secret)
+    page.get_by_role("button", name=tr(lang, "Follow my request")).click()
+    expect(page.get_by_text(DESCRIPTION[lang])).to_be_visible()
+    stranger.check("tracked")
