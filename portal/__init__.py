@@ -49,6 +49,7 @@ def import_models() -> None:
         "gis.districts.models",
         "services.accounts.models",
         "services.catalog.models",
+        "services.certificates.models",
         "services.notifications.models",
         "services.requests.models",
     ):

@@ -1,0 +1,1 @@
+"""Signed certificates: issuing, revoking and checking documents."""
