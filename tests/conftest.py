@@ -19,6 +19,7 @@ from services.accounts.models import Role
 from services.requests.uploads import FileStore
 from tests import factories
 from tests.pgcluster import postgis_database
+from tests.smtp import SmtpServer
 
 BACKENDS = ("spatialite", "postgis")
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -176,3 +177,10 @@ def page_text(response) -> str:
 def store(tmp_path):
     """Attachments of service-level tests, in a folder of their own."""
     return FileStore(tmp_path / "uploads")
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 and a free port; `.messages` lists the emails it accepted, parsed."""
+    with SmtpServer() as server:
+        yield server
