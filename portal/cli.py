@@ -1,18 +1,23 @@
-"""`flask` commands an administrator runs: seed, users, translate."""
+"""`flask` commands an administrator runs: seed, users, translate, notifications."""
 
 import getpass
+import time
+from collections import Counter
 from pathlib import Path
 
 import click
 from babel.messages.frontend import CommandLineInterface
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from portal.extensions import db
 from services import demo
 from services.accounts import service as accounts
 from services.accounts.models import Role
+from services.db import utcnow
 from services.errors import ServiceError
+from services.notifications import outbox
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -21,6 +26,7 @@ POT = TRANSLATIONS / "messages.pot"
 seed_cli = AppGroup("seed", help="Load data.")
 users_cli = AppGroup("users", help="Manage accounts.")
 translate_cli = AppGroup("translate", help="Extract, update and compile the Arabic and French catalogs.")
+notifications_cli = AppGroup("notifications", help="Send the emails waiting in the outbox.")
 
 
 @seed_cli.command("demo")
@@ -104,7 +110,132 @@ def compile_():
     _pybabel("-q", "compile", "-d", str(TRANSLATIONS), "--statistics")
 
 
+def send_due(transport, *, limit: int) -> Counter:
+    """Deliver up to `limit` messages that are due now; commit after each one."""
+    from portal.notifications import render
+
+    started = utcnow()
+    outcomes = Counter()
+    for _ in range(limit):
+        # One message per transaction: its row lock (on a server database) is held only while
+        # it is being sent, and its "sent" is committed before the next one is tried.
+        due = outbox.due_messages(db.session, started, 1)
+        if not due:
+            break
+        outcomes[outbox.deliver(db.session, due[0], render, transport, utcnow())] += 1
+        db.session.commit()
+    db.session.commit()  # ends the last read, so a --loop never keeps a transaction open while it sleeps
+    return outcomes
+
+
+def _report(outcomes: Counter) -> str:
+    return (
+        f"{outcomes[outbox.Outcome.SENT]} sent, {outcomes[outbox.Outcome.RETRY_LATER]} to retry later, "
+        f"{outcomes[outbox.Outcome.FAILED]} failed."
+    )
+
+
+@notifications_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep sending until interrupted, instead of once (for cron).")
+@click.option(
+    "--interval", default=30.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds between runs."
+)
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1), help="Messages per run at most.")
+def send(loop: bool, interval: float, limit: int):
+    """Send the emails that are due, retrying failed ones later with growing delays."""
+    from portal.notifications import transport_from_config
+
+    try:
+        transport = transport_from_config(current_app.config)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not loop:
+        click.echo(_report(send_due(transport, limit=limit)))
+        return
+    click.echo(f"Sending every {interval:g} s; stop with Ctrl+C.")
+    try:
+        while True:
+            outcomes = send_due(transport, limit=limit)
+            if outcomes:
+                click.echo(f"{utcnow():%Y-%m-%d %H:%M:%S} UTC: {_report(outcomes)}")
+            if outcomes.total() < limit:  # a full run suggests more are waiting: go on at once
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        db.session.rollback()
+        click.echo("Stopped.")
+
+
+@notifications_cli.command("status")
+def status():
+    """How many emails are waiting, sent and failed."""
+    counts = outbox.summary(db.session)
+    for name, count in counts.items():
+        click.echo(f"{name:<8} {count}")
+
+
+certificates_cli = AppGroup("certificates", help="The signing key and the signed certificates.")
+
+
+@certificates_cli.command("keygen")
+@click.option("--force", is_flag=True, help="Replace an existing key: documents signed with it will no longer verify.")
+def certificates_keygen(force: bool):
+    """Create the Ed25519 key that signs certificates (SIGNING_KEY_FILE, readable by its owner only)."""
+    from services.certificates import signing
+
+    path = Path(current_app.config["SIGNING_KEY_FILE"])
+    key = signing.generate_key()
+    try:
+        signing.save_private_key(key, path, overwrite=force)
+    except FileExistsError:
+        raise click.ClickException(f"{path} exists; keep it, or replace it with --force.") from None
+    click.echo(f"Signing key written to {path} (key id {signing.key_id(key.public_key())}).")
+
+
+@certificates_cli.command("revoke")
+@click.argument("code")
+@click.option("--reason", required=True, help="Why the certificate is withdrawn (shown on the verification page).")
+@click.option("--by", "email", required=True, help="Email of the administrator or supervisor who revokes it.")
+def certificates_revoke(code: str, reason: str, email: str):
+    """Revoke a certificate by its verification code."""
+    from services.accounts.models import User
+    from services.certificates import service as certificates
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account with the email {email}.")
+    try:
+        certificate = certificates.revoke(db.session, code, user=user, reason=reason)
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"Not revoked: {exc.code}") from exc
+    db.session.commit()
+    click.echo(f"Certificate {certificate.code} revoked.")
+
+
+@certificates_cli.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def certificates_verify(file: Path):
+    """Check a certificate PDF against the configured key and the register of issued certificates."""
+    from portal.certificates.issue import public_key
+    from services.certificates import service as certificates
+    from services.certificates.verify import REASONS
+
+    result = certificates.verify_document(db.session, file.read_bytes(), public_key())
+    if result.ok:
+        c = result.certificate
+        click.echo(f"VALID: certificate {c.code} issued on {c.issued_at:%Y-%m-%d} to {c.holder_name}.")
+        return
+    reason = REASONS.get(result.failure) or {
+        "unknown_code": "no certificate with this code was issued here",
+        "revoked": "the certificate was revoked",
+    }.get(result.failure, result.failure)
+    click.echo(f"INVALID: {reason}")
+    raise SystemExit(1)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(notifications_cli)
+    app.cli.add_command(certificates_cli)

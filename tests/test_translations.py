@@ -12,6 +12,7 @@ METHOD_MAP = [
     ("services/**.py", "python"),
     ("gis/**.py", "python"),
     ("portal/templates/**.html", "jinja2"),
+    ("portal/templates/**.txt", "jinja2"),  # plain-text emails
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 
@@ -23,7 +24,10 @@ def msgids() -> set[str]:
         str(ROOT),
         METHOD_MAP,
         keywords=KEYWORDS,
-        options_map={"portal/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+        options_map={
+            "portal/templates/**.html": {"extensions": "jinja2.ext.i18n"},
+            "portal/templates/**.txt": {"extensions": "jinja2.ext.i18n"},
+        },
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
