@@ -1,9 +1,10 @@
-"""Back office for administrators: users, roles and departments."""
+"""Back office for administrators: users, roles, departments and outgoing emails."""
 
 import logging
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -18,10 +19,12 @@ from portal.admin.forms import (
 from portal.auth.access import roles_required
 from portal.errors import apply_to_form
 from portal.extensions import db
-from portal.i18n import localized
+from portal.i18n import LANGUAGE_NAMES, localized
+from portal.notifications import kind_label, message_status_label
 from services.accounts import service as accounts
 from services.accounts.models import Role
-from services.errors import ServiceError
+from services.errors import InvalidTransition, NotFound, ServiceError
+from services.notifications import outbox
 
 bp = Blueprint("admin", __name__)
 log = logging.getLogger("portal.admin")
@@ -160,3 +163,50 @@ def edit_department(department_id: int | None):
             flash(_("The department is saved."), "success")
             return redirect(url_for("admin.departments"))
     return render_template("admin/department_edit.html", form=form, department=department)
+
+
+@bp.route("/outbox")
+def outbox_messages():
+    """Emails that wait to be sent or have failed, with what went wrong."""
+    page = request.args.get("page", 1, type=int)
+    return render_template(
+        "admin/outbox.html",
+        result=outbox.list_messages(db.session, page=page),
+        counts=outbox.summary(db.session),
+        max_attempts=outbox.MAX_ATTEMPTS,
+        kind_label=kind_label,
+        message_status_label=message_status_label,
+        language_names=LANGUAGE_NAMES,
+    )
+
+
+@bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
+def retry_message(message_id: int):
+    try:
+        outbox.retry(db.session, message_id)
+    except NotFound:
+        abort(404)
+    except InvalidTransition:
+        db.session.rollback()
+        flash(_("This email has already been sent."), "info")
+    else:
+        db.session.commit()
+        log.info("outbox_retry", extra={"actor_id": current_user.id, "message_id": message_id})
+        flash(_("The email will be sent on the next run of the sender."), "success")
+    return redirect(url_for("admin.outbox_messages"))
+
+
+@bp.route("/outbox/retry-failed", methods=["POST"])
+def retry_failed_messages():
+    count = outbox.retry_failed(db.session)
+    db.session.commit()
+    log.info("outbox_retry_failed", extra={"actor_id": current_user.id, "count": count})
+    flash(
+        ngettext(
+            "%(num)s failed email will be sent on the next run of the sender.",
+            "%(num)s failed emails will be sent on the next run of the sender.",
+            count,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.outbox_messages"))
