@@ -80,6 +80,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
+    from portal.certificates.routes import bp as certificates_bp
+    from portal.citizen import privacy as _citizen_privacy  # noqa: F401 (routes of the citizen blueprint)
     from portal.citizen import requests as _citizen_requests  # noqa: F401 (its routes join the citizen blueprint)
     from portal.citizen.routes import bp as citizen_bp
     from portal.dashboard.routes import bp as dashboard_bp
@@ -92,3 +94,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(certificates_bp)

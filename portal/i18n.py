@@ -219,6 +219,14 @@ ERROR_MESSAGES = {
     "rating_not_yet": _l("You can rate a request once a decision has been made."),
     "already_rated": _l("You have already rated this request."),
     "rating_invalid": _l("Choose a rating from 1 to 5."),
+    "staff_account_not_deletable": _l("Staff accounts are closed by an administrator, not deleted."),
+    "not_a_certificate": _l("Only a certificate request can be approved with a signed document."),
+    "certificate_already_issued": _l("A certificate was already issued for this request."),
+    "certificate_unknown": _l("No document was issued with this verification code."),
+    "certificate_revoke_not_allowed": _l(
+        "Only an administrator or a supervisor of the issuing department can revoke a certificate."
+    ),
+    "certificate_already_revoked": _l("This certificate is already revoked."),
 }
 
 

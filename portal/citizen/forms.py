@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     MultipleFileField,
+    PasswordField,
     RadioField,
     SearchField,
     SelectChoice,
@@ -76,3 +77,12 @@ class ReopenForm(FlaskForm):
         render_kw={"rows": 3},
     )
     submit = SubmitField(_l("Reopen my request"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        description=_l("To be sure it is you."),
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField(_l("Delete my account"))

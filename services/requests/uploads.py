@@ -148,5 +148,8 @@ class FileStore:
     def read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
 
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
