@@ -9,6 +9,7 @@ PACKAGES=(
   postgresql-15-postgis-3     # PostGIS
   chromium                    # headless browser for the browser tests
   fonts-noto-core             # Arabic and Latin fonts for screenshots
+  poppler-utils               # pdftoppm, to look at rendered PDFs (certificates, receipts) as images
   nodejs npm                  # front-end assets come from the npm registry
 )
 
