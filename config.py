@@ -48,7 +48,8 @@ class Config:
     LOCALE_COOKIE_NAME = "brk_lang"
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # A form may carry several photos of up to 10 MB each; larger bodies get a clear 413 page.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
     # Failed sign-ins: per account and per client address (Flask-Limiter syntax).
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")

@@ -18,6 +18,8 @@ from services.accounts.models import Role
 from services.db import utcnow
 from services.errors import ServiceError
 from services.notifications import outbox
+from services.requests import demo as demo_requests
+from services.requests.uploads import FileStore
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -34,7 +36,7 @@ def seed_demo():
     """Load the idempotent demo dataset (synthetic Berkane, one account per role)."""
     if not current_app.config["SEED_DEMO_ALLOWED"]:
         raise click.ClickException("Demo data is refused in production (set ALLOW_DEMO_SEED=1 to force).")
-    with click.progressbar(length=4, label="Seeding demo data") as bar:
+    with click.progressbar(length=5, label="Seeding demo data") as bar:
         department_ids = demo.seed_departments(db.session)
         bar.update(1)
         count = demo.seed_districts(db.session)
@@ -43,9 +45,15 @@ def seed_demo():
         bar.update(1)
         accounts_ = demo.seed_accounts(db.session, department_ids)
         bar.update(1)
+        citizen = next(a for a in accounts_ if a.role.value == "citizen")
+        requests_filed = demo_requests.seed_requests(
+            db.session, citizen.email, FileStore(current_app.config["UPLOAD_DIR"])
+        )
+        bar.update(1)
     db.session.commit()
     click.echo(
-        f"{len(department_ids)} departments, {services} e-services, {count} demo districts of a synthetic Berkane."
+        f"{len(department_ids)} departments, {services} e-services, {count} demo districts of a synthetic Berkane, "
+        f"{requests_filed} new demo requests."
     )
     click.echo("Demo accounts (demo data only — never use these in production):")
     for account in accounts_:

@@ -24,6 +24,16 @@ def test_seed_demo_is_idempotent_and_prints_one_account_per_role(app, db):
     assert db.session.scalar(select(func.count(District.id)).where(District.is_demo.is_(False))) == 0
 
 
+def test_seed_demo_files_the_demo_citizens_requests_once(app, db):
+    from services.requests.models import ServiceRequest
+
+    runner = app.test_cli_runner()
+    assert "3 new demo requests" in runner.invoke(args=["seed", "demo"]).output
+    assert "0 new demo requests" in runner.invoke(args=["seed", "demo"]).output
+    statuses = db.session.scalars(select(ServiceRequest.status)).all()
+    assert sorted(statuses) == ["new", "new", "new"]
+
+
 def test_seeded_demo_accounts_can_sign_in_with_the_printed_passwords(app, db, client):
     output = app.test_cli_runner().invoke(args=["seed", "demo"]).output
     line = next(line for line in output.splitlines() if line.strip().startswith("mayor_office"))

@@ -287,3 +287,17 @@ def test_my_requests_lists_only_mine(client, db, login_as, report):
     text = page_text(client.get("/my-requests"))
     assert mine.tracking_number in text
     assert other.full_name not in text
+
+
+def test_guessing_secrets_is_blocked_after_ten_failures(client, db, report):
+    _service, district = report
+    client.set_cookie("brk_lang", "fr")
+    token = client.csrf_token("/track")
+    statuses = [
+        client.post(
+            "/track", data={"csrf_token": token, "number": "BRK-2026-000001-5", "secret": f"AAAAA-AAAA{i}"}
+        ).status_code
+        for i in range(11)
+    ]
+    assert statuses == [404] * 10 + [429]
+    assert tr("fr", "Too many attempts") in page_text(client.post("/track", data={"csrf_token": token}))
