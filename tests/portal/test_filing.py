@@ -290,7 +290,6 @@ def test_my_requests_lists_only_mine(client, db, login_as, report):
 
 
 def test_guessing_secrets_is_blocked_after_ten_failures(client, db, report):
-    _service, district = report
     client.set_cookie("brk_lang", "fr")
     token = client.csrf_token("/track")
     statuses = [
