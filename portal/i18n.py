@@ -227,6 +227,11 @@ ERROR_MESSAGES = {
         "Only an administrator or a supervisor of the issuing department can revoke a certificate."
     ),
     "certificate_already_revoked": _l("This certificate is already revoked."),
+    "notification_kind_unknown": _l("This kind of email does not exist."),
+    "notification_context_invalid": _l("The details of this email cannot be stored."),
+    "message_not_found": _l("This email is not in the outbox."),
+    "message_not_pending": _l("This email is not waiting to be sent."),
+    "message_already_sent": _l("This email has already been sent."),
 }
 
 
