@@ -232,6 +232,10 @@ ERROR_MESSAGES = {
     "message_not_found": _l("This email is not in the outbox."),
     "message_not_pending": _l("This email is not waiting to be sent."),
     "message_already_sent": _l("This email has already been sent."),
+    "service_code_taken": _l("Another e-service already uses this code."),
+    "field_choice_incomplete": _l(
+        "Each choice of form field %(position)s needs a value, an Arabic label and a French label."
+    ),
 }
 
 

@@ -58,6 +58,26 @@ class FieldDef:
         return {k: v for k, v in data.items() if v not in (None, "", [], ())}
 
 
+def _choice(raw, where: dict) -> Choice:
+    """One allowed answer: a value and its label in both languages, none of them empty."""
+    if not isinstance(raw, dict):
+        raise Invalid("field_choice_incomplete", field="fields", **where)
+    choice = Choice(*(str(raw.get(k) or "").strip() for k in ("value", "ar", "fr")))
+    if not (choice.value and choice.ar and choice.fr):
+        raise Invalid("field_choice_incomplete", field="fields", **where)
+    return choice
+
+
+def _whole(value, code: str, where: dict) -> int:
+    # A limit that is not a whole number is refused like one out of range, never a crash.
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise Invalid(code, field="fields", **where)
+    try:
+        return int(value)
+    except ValueError:
+        raise Invalid(code, field="fields", **where) from None
+
+
 def _field(raw: dict, index: int) -> FieldDef:
     where = {"position": index + 1}
     if not isinstance(raw, dict):
@@ -72,7 +92,7 @@ def _field(raw: dict, index: int) -> FieldDef:
     label_ar, label_fr = (str(raw.get(k, "")).strip() for k in ("label_ar", "label_fr"))
     if not label_ar or not label_fr:
         raise Invalid("field_label_required", field="fields", **where)
-    choices = tuple(Choice(str(c["value"]), str(c["ar"]), str(c["fr"])) for c in raw.get("choices", []))
+    choices = tuple(_choice(c, where) for c in raw.get("choices") or [])
     if kind is FieldType.CHOICE and (len(choices) < 2 or len({c.value for c in choices}) != len(choices)):
         raise Invalid("field_choices_required", field="fields", **where)
     pattern = raw.get("pattern") or None
@@ -96,8 +116,8 @@ def _field(raw: dict, index: int) -> FieldDef:
         pattern=pattern,
         choices=choices,
         file_types=tuple(raw.get("file_types", FILE_TYPES)),
-        max_size_mb=int(raw.get("max_size_mb", MAX_FILE_MB)),
-        max_files=int(raw.get("max_files", 1)),
+        max_size_mb=_whole(raw.get("max_size_mb", MAX_FILE_MB), "field_file_limits_invalid", where),
+        max_files=_whole(raw.get("max_files", 1), "field_file_limits_invalid", where),
     )
     _check_ranges(definition, where)
     return definition
@@ -108,6 +128,9 @@ def _check_ranges(d: FieldDef, where: dict) -> None:
     if any(not isinstance(v, int) or v < 0 for v in lengths) or (
         d.min_length is not None and d.max_length is not None and d.min_length > d.max_length
     ):
+        raise Invalid("field_range_invalid", field="fields", **where)
+    bounds = [v for v in (d.min, d.max) if v is not None]
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in bounds):
         raise Invalid("field_range_invalid", field="fields", **where)
     if d.min is not None and d.max is not None and d.min > d.max:
         raise Invalid("field_range_invalid", field="fields", **where)

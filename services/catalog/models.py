@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.accounts.models import Department
+from services.accounts.models import Department, User
 from services.db import Base, utcnow
 
 
@@ -112,3 +112,4 @@ class ServiceVersion(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     service: Mapped[Service] = relationship(back_populates="versions")
+    created_by: Mapped[User | None] = relationship()

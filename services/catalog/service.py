@@ -127,9 +127,13 @@ def save_service(
     department_id: int,
     is_active: bool = True,
     actor_id: int | None = None,
+    create: bool = False,
     **definition_values,
 ) -> Service:
-    """Create a service, or record a new version when its definition changed."""
+    """Create a service, or record a new version when its definition changed.
+
+    With `create`, an existing service of that code is refused instead of changed.
+    """
     code = (code or "").strip().lower()
     if not code or len(code) > 60 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in code):
         raise Invalid("service_code_invalid", field="code")
@@ -143,6 +147,8 @@ def save_service(
     definition = check_definition(**definition_values)
 
     service = session.scalar(select(Service).where(Service.code == code))
+    if service is not None and create:
+        raise Invalid("service_code_taken", field="code")
     if service is None:
         service = Service(code=code)
         session.add(service)

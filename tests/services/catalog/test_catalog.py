@@ -70,6 +70,21 @@ def test_a_change_makes_a_new_version_and_keeps_the_old_one(db):
         ({"fields": [FIELD | {"pattern": "(unclosed"}]}, "fields", "field_pattern_invalid"),
         ({"fields": [FIELD | {"type": "file", "file_types": ["exe"]}]}, "fields", "field_file_types_invalid"),
         ({"fields": [FIELD | {"type": "file", "max_size_mb": 50}]}, "fields", "field_file_limits_invalid"),
+        ({"fields": [FIELD | {"type": "file", "max_files": "many"}]}, "fields", "field_file_limits_invalid"),
+        ({"fields": [FIELD | {"type": "number", "min": "abc"}]}, "fields", "field_range_invalid"),
+        (
+            {
+                "fields": [
+                    FIELD
+                    | {
+                        "type": "choice",
+                        "choices": [{"value": "a", "ar": "أ", "fr": "A"}, {"value": "b", "ar": "ب", "fr": ""}],
+                    }
+                ]
+            },
+            "fields",
+            "field_choice_incomplete",
+        ),
     ],
 )
 def test_bad_definitions_are_refused_and_save_nothing(db, overrides, field, code):
@@ -79,6 +94,17 @@ def test_bad_definitions_are_refused_and_save_nothing(db, overrides, field, code
     errors = exc.value.errors or [exc.value]
     assert (field, code) in {(e.field, e.code) for e in errors}
     assert db.session.scalar(select(func.count(Service.id))) == 0
+
+
+def test_creating_a_service_with_a_code_in_use_is_refused_and_changes_nothing(db):
+    department = make_department(db.session)
+    service = _save(db, department)
+    with pytest.raises(Invalid) as exc:
+        save_service(
+            db.session, code="residence", kind="report", department_id=department.id, create=True, **_definition()
+        )
+    assert (exc.value.field, exc.value.code) == ("code", "service_code_taken")
+    assert service.kind == "certificate" and len(service.versions) == 1
 
 
 def test_every_problem_of_a_definition_is_reported_at_once(db):
