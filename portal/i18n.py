@@ -102,6 +102,7 @@ ACTION_LABELS = {
     "merge": _l("Joined to an earlier report of the same problem"),
     "rated": _l("You rated the outcome"),
     "message": _l("Message from the department"),
+    "revoke_certificate": _l("Certificate revoked"),
 }
 
 

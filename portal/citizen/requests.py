@@ -34,6 +34,7 @@ from services.accounts.models import Role
 from services.catalog import service as catalog
 from services.catalog.forms import FieldType, parse_fields
 from services.catalog.models import ServiceKind
+from services.certificates import service as certificates
 from services.errors import NotAllowed, NotFound, ServiceError
 from services.requests import service as requests
 from services.requests.models import Attachment, ServiceRequest
@@ -229,6 +230,7 @@ def _page(req: ServiceRequest, proven: bool, *, forms=None, status=200):
         reopen_form=reopen_form,
         missing=missing,
         is_owner_view=actor is transitions.Actor.CITIZEN,
+        certificate=certificates.get_for_request(db.session, req),
     ), status
 
 

@@ -62,7 +62,11 @@ def live_url(backend, tmp_path_factory):
             url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}"
         else:
             url = stack.enter_context(postgis_database("berkane_browser"))
-        app = make_app(url, UPLOAD_DIR=str(tmp_path_factory.mktemp("live-uploads")))
+        keys = tmp_path_factory.mktemp("live-keys")
+        app = make_app(
+            url, UPLOAD_DIR=str(tmp_path_factory.mktemp("live-uploads")), SIGNING_KEY_FILE=str(keys / "key.pem")
+        )
+        assert app.test_cli_runner().invoke(args=["certificates", "keygen"]).exit_code == 0
         result = app.test_cli_runner().invoke(args=["seed", "demo"])
         assert result.exit_code == 0, result.output
         server = make_server("127.0.0.1", 0, app, threaded=True)

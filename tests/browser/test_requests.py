@@ -16,6 +16,7 @@ from services.workflow import transitions
 from services.workflow.transitions import Actor
 from tests.browser.test_journeys import DEMO, _sign_in
 from tests.conftest import tr
+from tests.factories import make_user
 
 LANGUAGES = ["ar", "fr"]
 DESCRIPTION = {"ar": "ثلاثة أعمدة إنارة مطفأة منذ الاثنين", "fr": "Trois lampadaires éteints depuis lundi"}
@@ -134,3 +135,86 @@ def test_without_javascript_or_account_a_report_is_filed_and_looked_up_with_its_
     page.get_by_role("button", name=tr(lang, "Follow my request")).click()
     expect(page.get_by_text(DESCRIPTION[lang])).to_be_visible()
     stranger.check("tracked")
+
+
+def _approve_certificate(live_app, number: str):
+    from portal.certificates.issue import approve_and_issue
+
+    with live_app.test_request_context():
+        request = db.session.scalar(select(ServiceRequest).where(ServiceRequest.tracking_number == number))
+        agent = make_user(db.session, "agent", department_id=request.department_id)
+        actor = Actor.AGENT
+        for action in ("acknowledge", "start"):
+            transitions.apply(db.session, request, action, actor=actor, user=agent)
+        certificate = approve_and_issue(request, agent)
+        db.session.commit()
+        code = certificate.code
+        db.session.remove()
+    return code
+
+
+def _revoke(live_app, code: str):
+    result = live_app.test_cli_runner().invoke(
+        args=["certificates", "revoke", code, "--reason", "Erreur d'adresse", "--by", DEMO["admin"].email]
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_resident_gets_a_signed_certificate_that_anyone_can_verify(visitor_factory, live_app, tmp_path, lang):
+    visitor = visitor_factory(lang)
+    visitor.goto("/login")
+    _sign_in(visitor, lang, DEMO["citizen"].email, DEMO["citizen"].password)
+    page = visitor.goto("/services/residence-certificate/file")
+    page.locator("input[type=radio]").first.check()
+    page.locator("input[name=address]").fill("12, rue Al Massira, Berkane")
+    page.get_by_role("button", name=tr(lang, "Send my request")).click()
+    expect(page.get_by_role("heading", name=tr(lang, "Your request has been received"))).to_be_visible()
+    number = page.locator(".panel--confirmation bdi").inner_text().strip()
+
+    code = _approve_certificate(live_app, number)
+    page = visitor.goto(f"/track/{number}")
+    expect(page.get_by_role("heading", name=tr(lang, "Your document is ready"))).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name=tr(lang, "Download the certificate (PDF)")).click()
+    pdf = download.value.path().read_bytes()
+    assert code in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+    # Anyone checks it: by its code, then by uploading the file, intact and then changed.
+    checker = visitor_factory(lang)
+    page = checker.goto(f"/verify/{code}")
+    expect(
+        page.get_by_text(tr(lang, "Valid: the commune of Berkane issued this document and has not revoked it."))
+    ).to_be_visible()
+    assert DEMO["citizen"].full_name not in page.content()  # the name is masked
+    original = tmp_path / "certificate.pdf"
+    original.write_bytes(pdf)
+    page = checker.goto("/verify")
+    page.locator("input[type=file]").set_input_files(str(original))
+    page.get_by_role("button", name=tr(lang, "Check the file")).click()
+    expect(
+        page.get_by_text(
+            tr(
+                lang,
+                "Valid: this file is a certificate issued by the commune of Berkane, unchanged since it was signed.",
+            )
+        )
+    ).to_be_visible()
+    checker.check("verified-file")
+
+    tampered = tmp_path / "tampered.pdf"
+    position = pdf.index(b"/Producer") if b"/Producer" in pdf else len(pdf) // 2
+    tampered.write_bytes(pdf[:position] + bytes([pdf[position] ^ 1]) + pdf[position + 1 :])
+    page.locator("input[type=file]").set_input_files(str(tampered))
+    page.get_by_role("button", name=tr(lang, "Check the file")).click()
+    expect(
+        page.get_by_text(tr(lang, "Changed: this file was modified after the commune signed it. Do not trust it."))
+    ).to_be_visible()
+    checker.check("tampered")
+
+    page = checker.goto("/verify/ZZZZZ-ZZZZZ")
+    expect(page.get_by_role("heading", name=tr(lang, "No such document"))).to_be_visible()
+
+    _revoke(live_app, code)
+    page = checker.goto(f"/verify/{code}")
+    expect(page.get_by_text(tr(lang, "Revoked: this document is no longer valid."))).to_be_visible()
