@@ -141,7 +141,15 @@ def test_registration_and_sign_out_work_without_javascript(visitor_factory, lang
 
 
 STAFF_PAGES = {
-    "admin": ["/admin/", "/admin/users/new", "/admin/departments", "/admin/departments/new", "/staff/", "/dashboard/"],
+    "admin": [
+        "/admin/",
+        "/admin/users/new",
+        "/admin/departments",
+        "/admin/departments/new",
+        "/admin/outbox",
+        "/staff/",
+        "/dashboard/",
+    ],
     "mayor_office": ["/dashboard/", "/account", "/account/password"],
     "agent": ["/staff/", "/account"],
 }
