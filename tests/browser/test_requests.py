@@ -218,3 +218,52 @@ def test_resident_gets_a_signed_certificate_that_anyone_can_verify(visitor_facto
     _revoke(live_app, code)
     page = checker.goto(f"/verify/{code}")
     expect(page.get_by_text(tr(lang, "Revoked: this document is no longer valid."))).to_be_visible()
+
+
+def _confirmation_path(live_app, email: str) -> str:
+    from services.notifications.models import OutboxMessage
+
+    with live_app.app_context():
+        message = db.session.scalar(
+            select(OutboxMessage)
+            .where(OutboxMessage.recipient == email, OutboxMessage.kind == "confirm_contact")
+            .order_by(OutboxMessage.id.desc())
+        )
+        path = message.context["path"]
+        db.session.remove()
+    return path
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_visitor_confirms_their_email_and_a_citizen_reaches_their_privacy_rights(visitor_factory, live_app, lang):
+    visitor = visitor_factory(lang)
+    page = visitor.goto("/track")
+    page = visitor.goto("/services/road-damage/file")
+    page.get_by_label(tr(lang, "District"), exact=True).select_option(index=1)
+    page.get_by_label(tr(lang, "Address or landmark")).fill("Avenue Hassan II")
+    page.locator("textarea").first.fill(DESCRIPTION[lang])
+    email = f"confirm-{lang}@example.org"
+    page.get_by_label(tr(lang, "Your email address")).fill(email)
+    page.get_by_role("button", name=tr(lang, "Send my request")).click()
+    expect(page.locator(".status")).to_have_text(tr(lang, "Waiting for your confirmation"))
+
+    page = visitor.goto(_confirmation_path(live_app, email))
+    page.get_by_role("button", name=tr(lang, "Confirm my email address")).click()
+    expect(page.locator(".status")).to_have_text(tr(lang, "Received"))
+    visitor.check("confirmed")
+    visitor.goto(_confirmation_path(live_app, email))
+    page.get_by_role("button", name=tr(lang, "Confirm my email address")).click()
+    expect(page.get_by_text(tr(lang, "This confirmation link is not valid or was already used."))).to_be_visible()
+    visitor.check("link-used")
+
+    citizen = visitor_factory(lang)
+    citizen.goto("/login")
+    _sign_in(citizen, lang, DEMO["citizen"].email, DEMO["citizen"].password)
+    page = citizen.goto("/account")
+    expect(page.get_by_role("link", name=tr(lang, "Download my data (JSON)"))).to_be_visible()
+    page.get_by_role("link", name=tr(lang, "Delete my account")).click()
+    citizen.check("delete")
+    page.get_by_label(tr(lang, "Your password")).fill("not the password")
+    page.get_by_role("button", name=tr(lang, "Delete my account")).click()
+    expect(page.locator(".error-summary")).to_be_visible()
+    citizen.check("delete-refused")
