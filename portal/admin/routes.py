@@ -1,4 +1,4 @@
-"""Back office for administrators: users, roles, departments and outgoing emails."""
+"""Back office for administrators: users, roles, departments, e-services and outgoing emails."""
 
 import logging
 
@@ -16,14 +16,22 @@ from portal.admin.forms import (
     UserFilterForm,
     role_choices,
 )
+from portal.admin.service_forms import (
+    EMPTY_ROWS,
+    ServiceForm,
+    documents_to_text,
+    empty_row_data,
+    field_row_data,
+)
 from portal.auth.access import roles_required
 from portal.errors import apply_to_form
 from portal.extensions import db
-from portal.i18n import LANGUAGE_NAMES, localized
+from portal.i18n import KIND_LABELS, LANGUAGE_NAMES, error_message, localized
 from portal.notifications import kind_label, message_status_label
 from services.accounts import service as accounts
 from services.accounts.models import Role
-from services.errors import InvalidTransition, NotFound, ServiceError
+from services.catalog import service as catalog
+from services.errors import Invalid, InvalidTransition, NotFound, ServiceError
 from services.notifications import outbox
 
 bp = Blueprint("admin", __name__)
@@ -210,3 +218,112 @@ def retry_failed_messages():
         "success",
     )
     return redirect(url_for("admin.outbox_messages"))
+
+
+@bp.route("/services")
+def services():
+    return render_template("admin/services.html", services=catalog.list_services(db.session, active_only=False))
+
+
+def _service_form(service) -> ServiceForm:
+    """The editor, filled from the request on a submission, else from the service's current version."""
+    if request.method == "POST":
+        form = ServiceForm()
+    elif service is None:
+        form = ServiceForm(formdata=None, data={"fields": [empty_row_data(n + 1) for n in range(EMPTY_ROWS)]})
+    else:
+        current = service.current
+        rows = [field_row_data(f, n + 1) for n, f in enumerate(current.fields)]
+        rows += [empty_row_data(len(rows) + n + 1) for n in range(EMPTY_ROWS)]
+        form = ServiceForm(
+            formdata=None,
+            data={
+                "code": service.code,
+                "kind": service.kind,
+                "department_id": str(service.department_id),
+                "is_active": service.is_active,
+                **{k: getattr(current, k) for k in ("name_ar", "name_fr", "description_ar", "description_fr")},
+                "documents": documents_to_text(current.documents),
+                "fee_mad": str(current.fee_mad),
+                "delay_value": str(current.delay_value),
+                "delay_unit": current.delay_unit,
+                "location_required": current.location_required,
+                "asset_layer": current.asset_layer or "",
+                "fields": rows,
+            },
+        )
+    form.kind.choices = [SelectChoice(value, str(label)) for value, label in KIND_LABELS.items()]
+    department_choices = _department_choices(include_inactive_id=service.department_id if service else None)
+    form.department_id.choices = [SelectChoice("", _("— Choose a department —")), *department_choices[1:]]
+    return form
+
+
+def _show_errors(form: ServiceForm, exc: ServiceError, rows: list[int]) -> dict[int, list[str]]:
+    """Put the catalogue's errors next to their inputs; a form field's go to its fieldset, by row.
+
+    The catalogue numbers form fields in saved order; the page numbers its rows as shown,
+    so the message names the row the administrator sees.
+    """
+    row_errors: dict[int, list[str]] = {}
+    others = []
+    for error in getattr(exc, "errors", None) or [exc]:
+        position = error.params.get("position")
+        if error.field == "fields" and position and 0 < position <= len(rows):
+            row = rows[position - 1]
+            row_errors.setdefault(row, []).append(error_message(error.code, **(error.params | {"position": row + 1})))
+        else:
+            others.append(error)
+    if others:
+        apply_to_form(form, Invalid("invalid", errors=others))
+    return row_errors
+
+
+def _department_id(value: str | None) -> int:
+    # Nothing chosen reads as no department (id 0), which the catalogue refuses with its message.
+    return int(value) if (value or "").isdigit() else 0
+
+
+@bp.route("/services/new", methods=["GET", "POST"], defaults={"code": None})
+@bp.route("/services/<code>", methods=["GET", "POST"])
+def edit_service(code: str | None):
+    service = catalog.get_service(db.session, code, active_only=False) if code else None
+    form = _service_form(service)
+    row_errors: dict[int, list[str]] = {}
+    if form.is_submitted():
+        # The form's own checks only read numbers; the catalogue judges the definition.
+        readable = form.validate()
+        definition, rows = form.definition()
+        before = service.current.version if service else 0
+        try:
+            if readable:
+                saved = catalog.save_service(
+                    db.session,
+                    code=service.code if service else form.code.data,
+                    kind=form.kind.data,
+                    department_id=_department_id(form.department_id.data),
+                    is_active=bool(form.is_active.data),
+                    actor_id=current_user.id,
+                    create=service is None,
+                    **definition,
+                )
+            else:
+                catalog.check_definition(**definition)  # every other problem, shown at once
+        except ServiceError as exc:
+            db.session.rollback()
+            row_errors = _show_errors(form, exc, rows)
+        else:
+            if readable:
+                db.session.commit()
+                version = saved.current.version
+                log.info(
+                    "service_saved", extra={"actor_id": current_user.id, "service": saved.code, "version": version}
+                )
+                if version != before:
+                    flash(_("The service is saved as version %(version)s.", version=version), "success")
+                else:
+                    flash(_("The service is saved. Its definition did not change: no new version."), "success")
+                return redirect(url_for("admin.edit_service", code=saved.code))
+        status = 400
+    else:
+        status = 200
+    return render_template("admin/service_edit.html", form=form, service=service, row_errors=row_errors), status
