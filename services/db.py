@@ -1,6 +1,8 @@
 """The declarative base every model of the project derives from."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -29,3 +31,20 @@ def utcnow() -> datetime:
 def as_utc(moment: datetime) -> datetime:
     """An aware UTC datetime; the embedded database hands stored times back naive, and every stored time is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing, and what a pager needs to link to the others."""
+
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))

@@ -1,6 +1,5 @@
 """Account operations. Functions flush, the caller commits."""
 
-from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -14,7 +13,7 @@ from services.accounts.validation import (
     normalise_name,
     normalise_phone,
 )
-from services.db import utcnow
+from services.db import Page, utcnow
 from services.errors import Conflict, Invalid, NotAllowed, NotFound, collect
 
 
@@ -226,16 +225,6 @@ def reset_password(session: Session, user_id: int, password: str) -> User:
     return user
 
 
-@dataclass(frozen=True)
-class UserPage:
-    items: list[User]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def list_users(
@@ -245,7 +234,7 @@ def list_users(
     role: str | None = None,
     page: int = 1,
     per_page: int = 25,
-) -> UserPage:
+) -> Page[User]:
     stmt = select(User)
     if role:
         stmt = stmt.where(User.role == _parse_role(role).value)
@@ -255,7 +244,7 @@ def list_users(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = max(1, page)
     items = session.scalars(stmt.order_by(User.full_name, User.id).limit(per_page).offset((page - 1) * per_page)).all()
-    return UserPage(list(items), total, page, per_page)
+    return Page(list(items), total, page, per_page)
 
 
 def list_departments(session: Session, *, active_only: bool = False) -> list[Department]:

@@ -9,7 +9,6 @@ each one, so a failure never undoes another message's "sent".
 import enum
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -17,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.accounts.validation import normalise_email
-from services.db import utcnow
+from services.db import Page, utcnow
 from services.errors import Invalid, InvalidTransition, NotFound
 from services.notifications.models import LOCALES, MessageKind, MessageStatus, OutboxMessage
 
@@ -172,16 +171,6 @@ def summary(session: Session) -> dict[str, int]:
     return counts
 
 
-@dataclass(frozen=True)
-class MessagePage:
-    items: list[OutboxMessage]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def list_messages(
@@ -190,7 +179,7 @@ def list_messages(
     statuses: Iterable[str] = (MessageStatus.FAILED.value, MessageStatus.PENDING.value),
     page: int = 1,
     per_page: int = 50,
-) -> MessagePage:
+) -> Page[OutboxMessage]:
     """Messages in `statuses`: failed first, then by when they are next tried, oldest first."""
     statuses = [MessageStatus(s).value for s in statuses]
     stmt = select(OutboxMessage).where(OutboxMessage.status.in_(statuses))
@@ -199,4 +188,4 @@ def list_messages(
     failed_first = (OutboxMessage.status != MessageStatus.FAILED.value).asc()
     stmt = stmt.order_by(failed_first, OutboxMessage.next_attempt_at, OutboxMessage.id)
     items = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return MessagePage(list(items), total, page, per_page)
+    return Page(list(items), total, page, per_page)
