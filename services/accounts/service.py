@@ -1,6 +1,5 @@
 """Account operations. Functions flush, the caller commits."""
 
-
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -223,8 +222,6 @@ def reset_password(session: Session, user_id: int, password: str) -> User:
     _set_password(user, password)
     session.flush()
     return user
-
-
 
 
 def list_users(

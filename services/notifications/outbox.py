@@ -171,8 +171,6 @@ def summary(session: Session) -> dict[str, int]:
     return counts
 
 
-
-
 def list_messages(
     session: Session,
     *,
