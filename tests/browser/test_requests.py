@@ -55,7 +55,13 @@ def test_resident_reports_a_street_light_on_the_map_with_a_photo_and_follows_it(
     page = visitor.goto("/login")
     _sign_in(visitor, lang, DEMO["citizen"].email, DEMO["citizen"].password)
 
-    page = visitor.goto("/services/street-light-outage")
+    # Finds the service by searching the catalogue, without hamza or accent.
+    page = visitor.goto("/services")
+    page.get_by_label(tr(lang, "Search for a service")).fill({"ar": "الانارة", "fr": "eclairage"}[lang])
+    page.get_by_role("button", name=tr(lang, "Search")).click()
+    name = {"ar": "تبليغ عن عطب في الإنارة العمومية", "fr": "Signalement d'une panne d'éclairage public"}[lang]
+    page.get_by_role("link", name=name).click()
+    visitor.check("service")
     page.get_by_role("link", name=tr(lang, "Apply online")).click()
     visitor.check("file")
     # The map shows the districts; a click places the point and chooses the district.
