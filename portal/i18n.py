@@ -220,6 +220,7 @@ ERROR_MESSAGES = {
     "rating_not_yet": _l("You can rate a request once a decision has been made."),
     "already_rated": _l("You have already rated this request."),
     "rating_invalid": _l("Choose a rating from 1 to 5."),
+    "only_the_citizen_rates": _l("Only the person who filed the request can rate it."),
     "staff_account_not_deletable": _l("Staff accounts are closed by an administrator, not deleted."),
     "not_a_certificate": _l("Only a certificate request can be approved with a signed document."),
     "certificate_already_issued": _l("A certificate was already issued for this request."),

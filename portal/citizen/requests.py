@@ -42,6 +42,8 @@ from services.requests.uploads import FileStore, Upload
 from services.workflow import transitions
 from services.workflow.states import DECIDED_STATES, Status
 
+RATEABLE = DECIDED_STATES | {Status.CLOSED}
+
 log = logging.getLogger("portal.requests")
 UNLOCKED = "unlocked_requests"
 UNLOCKED_MAX = 20
@@ -147,11 +149,11 @@ def _viewable(number: str) -> tuple[ServiceRequest | None, bool]:
         except NotFound:
             pass
     if number in session.get(UNLOCKED, []):
+        # This browser holds the receipt's secret (or filed the request): it may read it; acting on a request
+        # filed from an account still needs that account (transitions.actor_for decides).
         found = db.session.scalar(select(ServiceRequest).where(ServiceRequest.tracking_number == number))
-        if found is not None and found.citizen_id is None:
+        if found is not None:
             return found, True
-        if found is not None and user is not None and found.citizen_id == user.id:
-            return found, False
     return None, False
 
 
@@ -210,11 +212,14 @@ def _answer_rows(req: ServiceRequest, lang: str) -> list[tuple[str, str, list]]:
 
 def _page(req: ServiceRequest, proven: bool, *, forms=None, status=200):
     user = _user()
-    actor = transitions.actor_for(req, user, proven_filer=proven)
-    actions = set(transitions.allowed_actions(req, actor))
+    try:
+        actor = transitions.actor_for(req, user, proven_filer=proven)
+    except NotAllowed:
+        actor = None  # read-only: someone with the secret of a request filed from an account
+    actions = set(transitions.allowed_actions(req, actor)) if actor is not None else set()
     forms = forms or {}
     document_form = forms.get("document") or (DocumentForm() if "provide_document" in actions else None)
-    can_rate = req.rating is None and req.status_enum in DECIDED_STATES | {Status.CLOSED}
+    can_rate = actor is transitions.Actor.CITIZEN and req.rating is None and req.status_enum in RATEABLE
     rating_form = forms.get("rating") or (RatingForm() if can_rate else None)
     reopen_form = forms.get("reopen") or (ReopenForm() if "reopen" in actions else None)
     missing = next((e for e in reversed(req.events) if e.action == "request_document"), None)

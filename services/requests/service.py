@@ -316,6 +316,8 @@ def rate(
 ) -> None:
     """The citizen's 1-5 rating of the outcome, once."""
     actor = transitions.actor_for(request, user, proven_filer=proven_filer)
+    if actor is not Actor.CITIZEN:
+        raise NotAllowed("only_the_citizen_rates")
     if request.status_enum not in DECIDED_STATES | {Status.CLOSED}:
         raise Invalid("rating_not_yet")
     if request.rating is not None:

@@ -300,3 +300,31 @@ def test_guessing_secrets_is_blocked_after_ten_failures(client, db, report):
     ]
     assert statuses == [404] * 10 + [429]
     assert tr("fr", "Too many attempts") in page_text(client.post("/track", data={"csrf_token": token}))
+
+
+def test_the_secret_of_an_account_holders_receipt_opens_it_read_only(client, db, login_as, report, app):
+    _service, district = report
+    login_as(Role.CITIZEN)
+    url = "/services/light-out/file"
+    location = client.submit(url, good_answers(district) | {"idempotency_key": form_key(client, url)}).headers[
+        "Location"
+    ]
+    secret = re.search(r'class="secret">([^<]+)<', client.get(location).get_data(as_text=True)).group(1)
+    request = db.session.scalar(select(ServiceRequest))
+    agent = make_user(db.session, Role.AGENT, department_id=request.department_id)
+    for action in ("acknowledge", "start", "resolve"):
+        transitions.apply(db.session, request, action, actor=Actor.AGENT, user=agent, note="Réparé")
+    db.session.commit()
+
+    relative = app.test_client()
+    token = re.search(
+        r'name="csrf_token" type="hidden" value="([^"]+)"', relative.get("/track").get_data(as_text=True)
+    ).group(1)
+    opened = relative.post("/track", data={"csrf_token": token, "number": request.tracking_number, "secret": secret})
+    page = relative.get(opened.headers["Location"])
+    assert "Avenue Mohammed V" in page_text(page)
+    assert 'action="/track/' not in page.get_data(as_text=True)  # no rating or reopening form
+    refused = relative.post(f"/track/{request.tracking_number}/rating", data={"csrf_token": token, "rating": "1"})
+    assert refused.status_code == 403
+    db.session.refresh(request)
+    assert request.rating is None

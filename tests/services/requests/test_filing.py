@@ -246,3 +246,11 @@ def test_history_entries_cannot_be_changed_even_in_sql(db, store, statement):
     with pytest.raises(DatabaseError), db.session.begin_nested():
         db.session.execute(text(statement))
     assert count(db, RequestEvent) == 1
+
+
+def test_staff_cannot_rate_in_the_citizens_place(db, store):
+    request = make_request(db.session, store)
+    agent = move(db, request, "acknowledge", "start", "resolve")
+    with pytest.raises(NotAllowed):
+        requests.rate(db.session, request, user=agent, proven_filer=False, rating=5, comment=None)
+    assert request.rating is None
