@@ -10,6 +10,7 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from portal.citizen.requests import answer_rows
 from portal.extensions import db
 from portal.i18n import FORMAT_LOCALES
 from portal.pdf import render_pdf
@@ -44,10 +45,8 @@ def verify_url(code: str) -> str:
 
 def _block(language: str, context: CertificateContext) -> Markup:
     """One language's half of the document, rendered in that language whatever the reader's."""
-    from portal.citizen.requests import _answer_rows
-
     with force_locale(FORMAT_LOCALES[language]):
-        rows = [(label, text) for label, text, files in _answer_rows(context.request, language) if not files]
+        rows = [(label, text) for label, text, files in answer_rows(context.request, language) if not files]
         html = render_template(
             "pdf/_certificate_block.html",
             language=language,

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from portal.certificates.forms import CodeForm, UploadForm
 from portal.certificates.issue import SigningKeyMissing, public_key
+from portal.citizen.requests import viewable
 from portal.extensions import db, limiter
 from services.certificates import service as certificates
 from services.certificates import signing
@@ -82,9 +83,7 @@ def signing_key():
 
 @bp.route("/track/<number>/certificate.pdf")
 def download(number: str):
-    from portal.citizen.requests import _viewable
-
-    req, _proven = _viewable(number)
+    req, _proven = viewable(number)
     certificate = certificates.get_for_request(db.session, req) if req is not None else None
     if certificate is None:
         abort(404)

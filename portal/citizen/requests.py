@@ -140,7 +140,7 @@ def file_request(code: str):
     ), status
 
 
-def _viewable(number: str) -> tuple[ServiceRequest | None, bool]:
+def viewable(number: str) -> tuple[ServiceRequest | None, bool]:
     """The request if this visitor may see it, and whether they proved filing it without an account."""
     user = _user()
     if user is not None:
@@ -151,7 +151,7 @@ def _viewable(number: str) -> tuple[ServiceRequest | None, bool]:
     if number in session.get(UNLOCKED, []):
         # This browser holds the receipt's secret (or filed the request): it may read it; acting on a request
         # filed from an account still needs that account (transitions.actor_for decides).
-        found = db.session.scalar(select(ServiceRequest).where(ServiceRequest.tracking_number == number))
+        found = requests.find(db.session, number)
         if found is not None:
             return found, True
     return None, False
@@ -179,7 +179,7 @@ def lookup():
     return render_template("citizen/lookup.html", form=form), 400 if form.is_submitted() else 200
 
 
-def _answer_rows(req: ServiceRequest, lang: str) -> list[tuple[str, str, list]]:
+def answer_rows(req: ServiceRequest, lang: str) -> list[tuple[str, str, list]]:
     """(label, text, attachments) for each answered field, in the form's order."""
     rows = []
     by_field: dict[str, list[Attachment]] = {}
@@ -226,7 +226,7 @@ def _page(req: ServiceRequest, proven: bool, *, forms=None, status=200):
     return render_template(
         "citizen/track.html",
         req=req,
-        rows=_answer_rows(req, current_language()),
+        rows=answer_rows(req, current_language()),
         history=requests.public_history(req),
         secret=requests.receipt_secret(req, key=_secret_key()),
         received=request.args.get("received") == "1",
@@ -241,7 +241,7 @@ def _page(req: ServiceRequest, proven: bool, *, forms=None, status=200):
 
 @bp.route("/track/<number>")
 def track(number: str):
-    req, proven = _viewable(number)
+    req, proven = viewable(number)
     if req is None:
         # Never say whether a number exists: ask for the receipt's secret.
         form = LookupForm(formdata=None)
@@ -250,8 +250,9 @@ def track(number: str):
     return _page(req, proven)
 
 
-def _act(number: str, form_name: str, form, perform):
-    req, proven = _viewable(number)
+def _act(number: str, form_name: str, form, perform, done: str):
+    """Run a citizen's action on a request; on success say `done` and show the request again."""
+    req, proven = viewable(number)
     if req is None:
         abort(404)
     if not form.validate_on_submit():
@@ -265,15 +266,16 @@ def _act(number: str, form_name: str, form, perform):
     except ServiceError as exc:
         db.session.rollback()
         apply_to_form(form, exc)
-        req, proven = _viewable(number)
+        req, proven = viewable(number)
         return _page(req, proven, forms={form_name: form}, status=400)
-    return None
+    flash(done, "success")
+    return redirect(url_for(".track", number=number), 303)
 
 
 @bp.route("/track/<number>/document", methods=["POST"])
 def provide_document(number: str):
     form = DocumentForm()
-    failed = _act(
+    return _act(
         number,
         "document",
         form,
@@ -286,50 +288,41 @@ def provide_document(number: str):
             files=_uploads(["files"])["files"],
             store=_store(),
         ),
+        _("Thank you: your answer was sent to the department."),
     )
-    if failed is not None:
-        return failed
-    flash(_("Thank you: your answer was sent to the department."), "success")
-    return redirect(url_for(".track", number=number), 303)
 
 
 @bp.route("/track/<number>/rating", methods=["POST"])
 def rate(number: str):
     form = RatingForm()
-    failed = _act(
+    return _act(
         number,
         "rating",
         form,
         lambda req, proven: requests.rate(
             db.session, req, user=_user(), proven_filer=proven, rating=form.rating.data or "", comment=form.comment.data
         ),
+        _("Thank you for your rating."),
     )
-    if failed is not None:
-        return failed
-    flash(_("Thank you for your rating."), "success")
-    return redirect(url_for(".track", number=number), 303)
 
 
 @bp.route("/track/<number>/reopen", methods=["POST"])
 def reopen(number: str):
     form = ReopenForm()
-    failed = _act(
+    return _act(
         number,
         "reopen",
         form,
         lambda req, proven: requests.reopen(
             db.session, req, user=_user(), proven_filer=proven, reason=form.reason.data
         ),
+        _("Your request is reopened: the department will look at it again."),
     )
-    if failed is not None:
-        return failed
-    flash(_("Your request is reopened: the department will look at it again."), "success")
-    return redirect(url_for(".track", number=number), 303)
 
 
 @bp.route("/track/<number>/files/<int:attachment_id>")
 def attachment(number: str, attachment_id: int):
-    req, _proven = _viewable(number)
+    req, _proven = viewable(number)
     found = db.session.get(Attachment, attachment_id) if req is not None else None
     if found is None or found.request_id != req.id:
         abort(404)
@@ -348,13 +341,13 @@ def _quote(name: str) -> str:
 
 @bp.route("/track/<number>/receipt.pdf")
 def receipt_pdf(number: str):
-    req, _proven = _viewable(number)
+    req, _proven = viewable(number)
     if req is None:
         abort(404)
     pdf = render_pdf(
         "pdf/receipt.html",
         req=req,
-        rows=_answer_rows(req, current_language()),
+        rows=answer_rows(req, current_language()),
         secret=requests.receipt_secret(req, key=_secret_key()),
     )
     response = current_app.response_class(pdf, mimetype="application/pdf")

@@ -20,6 +20,7 @@ from services.catalog.service import get_service
 from services.clock import local
 from services.db import as_utc, utcnow
 from services.errors import Conflict, Invalid, NotAllowed, NotFound, collect
+from services.notifications import outbox
 from services.requests import deadlines, tracking
 from services.requests.answers import check_answers
 from services.requests.models import Attachment, RequestEvent, ServiceRequest
@@ -173,8 +174,6 @@ def file_request(
             session, request, "request_received", filed_at=now.isoformat(), deadline=request.deadline_date.isoformat()
         )
     else:
-        from services.notifications import outbox
-
         outbox.enqueue(
             session,
             kind="confirm_contact",
@@ -224,7 +223,8 @@ def _iso(moment: datetime) -> str:
     return as_utc(moment).isoformat()
 
 
-def _load(session: Session, number: str) -> ServiceRequest | None:
+def find(session: Session, number: str) -> ServiceRequest | None:
+    """A request by its tracking number as typed (loosely), with its history and files; None if unknown."""
     canonical = tracking.parse_number(number)
     if canonical is None:
         return None
@@ -237,7 +237,7 @@ def _load(session: Session, number: str) -> ServiceRequest | None:
 
 def get_for_user(session: Session, number: str, user: User) -> ServiceRequest:
     """A request its citizen (or a member of its department) may see; NotFound hides the others' existence."""
-    request = _load(session, number)
+    request = find(session, number)
     if request is None:
         raise NotFound("request_not_found")
     try:
@@ -249,7 +249,7 @@ def get_for_user(session: Session, number: str, user: User) -> ServiceRequest:
 
 def lookup(session: Session, number: str, secret: str, *, key: bytes) -> ServiceRequest:
     """A request by its number and the secret printed on its receipt; both must match."""
-    request = _load(session, number)
+    request = find(session, number)
     if request is None or not tracking.secret_matches(key, request.tracking_number, request.secret_salt, secret):
         raise NotFound("tracking_lookup_failed")
     return request
@@ -264,6 +264,7 @@ def list_for_citizen(session: Session, user: User) -> list[ServiceRequest]:
         session.scalars(
             select(ServiceRequest)
             .where(ServiceRequest.citizen_id == user.id)
+            .options(selectinload(ServiceRequest.service_version))
             .order_by(ServiceRequest.filed_at.desc(), ServiceRequest.id.desc())
         )
     )

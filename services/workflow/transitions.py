@@ -40,18 +40,23 @@ class Transition:
     target: Status
     actors: frozenset[Actor]
     needs_note: bool = False  # a motivated reason, a missing document's name, a reopening reason
-    public: bool = True  # the citizen sees it and is told by email
+    public: bool = True  # the citizen sees it in the history
+    emails_citizen: bool = True  # and is told by email (not when the citizen made the move, nor on confirmation)
     kinds: frozenset[ServiceKind] = frozenset(ServiceKind)
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "confirm": Transition(frozenset({Status.PENDING_CONFIRMATION}), Status.NEW, frozenset({Actor.SYSTEM})),
+    # Confirming sends the receipt email instead (services.requests.service.confirm_contact).
+    "confirm": Transition(
+        frozenset({Status.PENDING_CONFIRMATION}), Status.NEW, frozenset({Actor.SYSTEM}), emails_citizen=False
+    ),
     "acknowledge": Transition(frozenset({Status.NEW}), Status.ACKNOWLEDGED, STAFF),
     "assign": Transition(
         frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.ASSIGNED, Status.IN_PROGRESS}),
         Status.ASSIGNED,
         STAFF,
         public=False,
+        emails_citizen=False,
     ),
     "start": Transition(frozenset({Status.ACKNOWLEDGED, Status.ASSIGNED}), Status.IN_PROGRESS, STAFF),
     "request_document": Transition(
@@ -61,7 +66,11 @@ TRANSITIONS: dict[str, Transition] = {
         needs_note=True,
     ),
     "provide_document": Transition(
-        frozenset({Status.WAITING_CITIZEN}), Status.IN_PROGRESS, frozenset({Actor.CITIZEN}), needs_note=True
+        frozenset({Status.WAITING_CITIZEN}),
+        Status.IN_PROGRESS,
+        frozenset({Actor.CITIZEN}),
+        needs_note=True,
+        emails_citizen=False,
     ),
     "resolve": Transition(frozenset({Status.IN_PROGRESS}), Status.RESOLVED, STAFF, kinds=_NOT_CERTIFICATES),
     "approve": Transition(
@@ -224,6 +233,6 @@ def apply(
         at=now,
     )
     session.flush()
-    if t.public and actor is not Actor.CITIZEN and action != "confirm":  # confirming sends the receipt
+    if t.emails_citizen:
         notify(session, request, "status_changed", status=t.target.value, message=note or "")
     return entry
