@@ -157,6 +157,14 @@ class Contains(_Spatial):
     name = "brk_contains"
 
 
+class Intersects(_Spatial):
+    """Two geometry expressions share at least one point (no index hint: for one-row lookups)."""
+
+    inherit_cache = True
+    type = Boolean()
+    name = "brk_intersects"
+
+
 def point(lon: float, lat: float) -> Point:
     return Point(lon, lat)
 
@@ -175,6 +183,10 @@ def area_m2(column) -> AreaSquareMetres:
 
 def contains_point(column, lon: float, lat: float) -> ColumnElement[bool]:
     return Contains(column, point(lon, lat))
+
+
+def intersects(a, b) -> ColumnElement[bool]:
+    return Intersects(a, b)
 
 
 def degree_box(lon: float, lat: float, metres: float) -> tuple[float, float, float, float]:
@@ -265,6 +277,12 @@ def _area_pg(element, compiler, **kw):
 def _area_sl(element, compiler, **kw):
     (a,) = _args(element, compiler, **kw)
     return f"ST_Area({a}, 1)"
+
+
+@compiles(Intersects)
+def _intersects(element, compiler, **kw):
+    a, b = _args(element, compiler, **kw)
+    return f"ST_Intersects({a}, {b})"
 
 
 @compiles(Contains, "postgresql")

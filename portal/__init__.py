@@ -48,6 +48,7 @@ def import_models() -> None:
     for module in (
         "gis.districts.models",
         "services.accounts.models",
+        "services.casework.models",
         "services.catalog.models",
         "services.certificates.models",
         "services.notifications.models",

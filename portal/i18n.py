@@ -238,6 +238,35 @@ ERROR_MESSAGES = {
     "field_choice_incomplete": _l(
         "Each choice of form field %(position)s needs a value, an Arabic label and a French label."
     ),
+    "target_invalid": _l("Enter the internal target as a whole number."),
+    "target_beyond_delay": _l("The internal target must be positive and no longer than the legal delay."),
+    "holiday_exists": _l("This day is already a declared holiday."),
+    "holiday_not_found": _l("This holiday does not exist."),
+    "decree_required": _l("Cite the decree or communiqué that declares this day off."),
+    "staff_only": _l("Only the staff of the department handling this request can do this."),
+    "request_changed": _l(
+        "Someone else changed this request while you were working on it. "
+        "The page now shows its current state: check it, then do your action again."
+    ),
+    "assignee_not_in_department": _l("Choose an active agent or supervisor of the department handling this request."),
+    "agents_assign_themselves": _l("An agent can only take a request for themself; a supervisor assigns to others."),
+    "already_assigned": _l("This request is already assigned to this person."),
+    "only_supervisors_bulk_assign": _l("Only a supervisor can assign several requests at once."),
+    "selection_invalid": _l("The selection is not valid. Reload the queue and select again."),
+    "selection_empty": _l("Select at least one request."),
+    "selection_too_large": _l("Select at most %(max)s requests at once."),
+    "bulk_assign_refused": _l("Request %(number)s cannot be assigned in its current state; nothing was assigned."),
+    "only_supervisors_reroute": _l("Only a supervisor can send a request to another department."),
+    "reroute_same_department": _l("Choose a department other than the one handling the request now."),
+    "template_unknown": _l("Choose one of the templates offered for this department."),
+    "request_is_closed": _l("This request is closed: no more messages can be written on it."),
+    "appeal_route_missing": _l(
+        "No statement of the appeal route is active, and a rejection must state it. Ask an administrator to add one."
+    ),
+    "reason_required": _l("Give the reason for the rejection: choose a template, write it, or both."),
+    "merge_into_itself": _l("A request cannot be a duplicate of itself."),
+    "merge_master_closed": _l("Request %(number)s is closed or is itself a duplicate; choose an open request."),
+    "merge_other_service": _l("Request %(number)s is about another e-service; only the same problem can be merged."),
 }
 
 

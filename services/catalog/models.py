@@ -90,6 +90,9 @@ class ServiceVersion(Base):
             name="delay_within_law",
         ),
         CheckConstraint(f"asset_layer IS NULL OR asset_layer IN ({_values(AssetLayer)})", name="asset_layer_known"),
+        CheckConstraint(
+            "target_value IS NULL OR (target_value > 0 AND target_value <= delay_value)", name="target_within_delay"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +107,8 @@ class ServiceVersion(Base):
     fee_mad: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     delay_value: Mapped[int] = mapped_column(Integer)
     delay_unit: Mapped[str] = mapped_column(String(20), default=DelayUnit.WORKING_DAYS.value)
+    # The department's own, shorter aim, in the same unit as the legal delay; staff see it, citizens do not.
+    target_value: Mapped[int | None] = mapped_column(Integer)
     location_required: Mapped[bool] = mapped_column(Boolean, default=False)
     asset_layer: Mapped[str | None] = mapped_column(String(30))
     # The form: a list of field definitions (see services.catalog.forms.FieldDef).

@@ -22,6 +22,7 @@ VERSIONED = (
     "fee_mad",
     "delay_value",
     "delay_unit",
+    "target_value",
     "location_required",
     "asset_layer",
     "fields",
@@ -40,6 +41,7 @@ class Definition:
     fee_mad: Decimal
     delay_value: int
     delay_unit: str
+    target_value: int | None
     location_required: bool
     asset_layer: str | None
     fields: list
@@ -75,6 +77,23 @@ def _delay(value, unit) -> tuple[int, str]:
     return value, unit.value
 
 
+def _target(value, delay_value) -> int | None:
+    """The internal target: optional, positive, never beyond the legal delay."""
+    if value in (None, ""):
+        return None
+    try:
+        target = int(value)
+    except (ValueError, TypeError):
+        raise Invalid("target_invalid", field="target_value") from None
+    try:
+        delay = int(delay_value)
+    except (ValueError, TypeError):
+        delay = None  # the delay's own error is reported instead
+    if target <= 0 or (delay is not None and target > delay):
+        raise Invalid("target_beyond_delay", field="target_value")
+    return target
+
+
 def _documents(raw) -> list:
     if not isinstance(raw, list) or not all(
         isinstance(d, dict) and str(d.get("ar", "")).strip() and str(d.get("fr", "")).strip() for d in raw
@@ -103,6 +122,7 @@ def check_definition(**values) -> Definition:
         fee_mad=lambda: _fee(values.get("fee_mad", 0)),
         delay=lambda: _delay(values.get("delay_value"), values.get("delay_unit", DelayUnit.WORKING_DAYS.value)),
         asset_layer=lambda: _asset_layer(values.get("asset_layer")),
+        target_value=lambda: _target(values.get("target_value"), values.get("delay_value")),
         fields=lambda: [f.to_json() for f in parse_fields(values.get("fields", []))],
     )
     delay_value, delay_unit = clean.pop("delay")

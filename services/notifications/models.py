@@ -19,6 +19,8 @@ class MessageKind(enum.StrEnum):
     REQUEST_RECEIVED = "request_received"
     STATUS_CHANGED = "status_changed"
     CONFIRM_CONTACT = "confirm_contact"
+    MESSAGE_POSTED = "message_posted"  # a public message from the department, without a status change
+    OVERDUE_DIGEST = "overdue_digest"  # to a supervisor: the department's overdue and due-soon requests
 
 
 LOCALES = ("ar", "fr")

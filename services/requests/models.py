@@ -7,6 +7,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -70,6 +71,8 @@ class ServiceRequest(Base):
 
     status: Mapped[str] = mapped_column(String(30), index=True)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Normalised text of the answers and address, for the staff queue's search (see catalog.text.normalise).
+    search_text: Mapped[str] = mapped_column(Text, default="")
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(300))
     location: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
@@ -78,6 +81,8 @@ class ServiceRequest(Base):
 
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     deadline_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # The service's internal target, if it has one: staff aim for it, the law only for deadline_at.
+    target_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -162,6 +167,21 @@ class RequestEvent(Base):
 
     request: Mapped[ServiceRequest] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class Holiday(Base):
+    """A day off declared by decree or by the Ministry, beyond the holidays the `holidays` package knows."""
+
+    __tablename__ = "holiday"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    name_ar: Mapped[str] = mapped_column(String(200))
+    name_fr: Mapped[str] = mapped_column(String(200))
+    # The decree or communiqué that declared it, as cited in the Bulletin officiel.
+    decree: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 
 class AuditTampering(Exception):

@@ -93,6 +93,7 @@ def delete_account(session: Session, user: User, *, password: str) -> list[str]:
     for request in _requests_of(session, user):
         request.answers = {}
         request.address = None
+        request.search_text = ""
         request.rating_comment = None
         for attachment in list(request.attachments):
             if not attachment.uploaded_by_staff:

@@ -17,11 +17,12 @@ from services.accounts.validation import normalise_email, normalise_phone
 from services.catalog.forms import parse_fields
 from services.catalog.models import ServiceKind
 from services.catalog.service import get_service
+from services.catalog.text import normalise
 from services.clock import local
 from services.db import as_utc, utcnow
 from services.errors import Conflict, Invalid, NotAllowed, NotFound, collect
 from services.notifications import outbox
-from services.requests import deadlines, tracking
+from services.requests import holidays, tracking
 from services.requests.answers import check_answers
 from services.requests.models import Attachment, RequestEvent, ServiceRequest
 from services.requests.uploads import CheckedFile, FileStore, Upload, check_file
@@ -53,7 +54,7 @@ class Filed:
     created: bool  # False when the same form had already been submitted
 
 
-def _store(
+def store_files(
     session: Session,
     request: ServiceRequest,
     store: FileStore,
@@ -115,7 +116,7 @@ def file_request(
     store: FileStore,
     contact_email: str | None = None,
     contact_phone: str | None = None,
-    extra_holidays: Iterable[date] = (),
+    extra_holidays: Iterable[date] | None = None,
     now: datetime | None = None,
 ) -> Filed:
     """Check and save a request with its files, history and email, or raise and save nothing."""
@@ -157,17 +158,27 @@ def file_request(
         answers=clean.answers,
         asset_layer=version.asset_layer,
         filed_at=now,
-        deadline_at=deadlines.deadline(now, version.delay_value, version.delay_unit, extra_holidays),
     )
+    holidays.schedule(request, now, _extra(session, extra_holidays))
     if clean.location is not None:
         request.district_id = clean.location.district_id
         request.address = clean.location.address
         if clean.location.lon is not None:
             request.location = from_shape(Point(clean.location.lon, clean.location.lat), srid=4326)
+    request.search_text = search_text(request)
     session.add(request)
     session.flush()
-    _store(session, request, store, ((name, f) for name, items in clean.files.items() for f in items))
-    transitions.record(session, request, "filed", actor=Actor.CITIZEN, user=user, to_status=request.status, at=now)
+    store_files(session, request, store, ((name, f) for name, items in clean.files.items() for f in items))
+    transitions.record(
+        session,
+        request,
+        "filed",
+        actor=Actor.CITIZEN,
+        user=user,
+        to_status=request.status,
+        at=now,
+        data={"department_id": request.department_id},
+    )
     session.flush()
     if user is not None:
         transitions.notify(
@@ -190,7 +201,7 @@ def file_request(
 
 
 def confirm_contact(
-    session: Session, token: str, *, extra_holidays: Iterable[date] = (), now: datetime | None = None
+    session: Session, token: str, *, extra_holidays: Iterable[date] | None = None, now: datetime | None = None
 ) -> ServiceRequest:
     """Follow the link sent to an email address: the request joins its department's queue."""
     now = now or utcnow()
@@ -205,9 +216,8 @@ def confirm_contact(
         raise Invalid("confirmation_link_expired")
     request.contact_confirmed_at = now
     request.confirm_token_hash = None
-    version = request.service_version
     # The legal delay runs from the day the commune can act on the request.
-    request.deadline_at = deadlines.deadline(now, version.delay_value, version.delay_unit, extra_holidays)
+    holidays.schedule(request, now, _extra(session, extra_holidays))
     transitions.apply(session, request, "confirm", actor=Actor.SYSTEM, now=now)
     transitions.notify(
         session,
@@ -217,6 +227,17 @@ def confirm_contact(
         deadline=request.deadline_date.isoformat(),
     )
     return request
+
+
+def _extra(session: Session, given: Iterable[date] | None) -> frozenset[date]:
+    return frozenset(given) if given is not None else holidays.decreed_days(session)
+
+
+def search_text(request: ServiceRequest) -> str:
+    """What the staff queue's search matches: the written answers and the address, normalised."""
+    parts = [request.address or ""]
+    parts += [v for v in (request.answers or {}).values() if isinstance(v, str)]
+    return normalise(" ".join(parts))
 
 
 def _iso(moment: datetime) -> str:
@@ -288,16 +309,16 @@ def provide_document(
     actor = transitions.actor_for(request, user, proven_filer=proven_filer)
     uploads = [u for u in files if u.filename or u.data]
     clean = collect(
-        files=lambda: _document_files(uploads),
+        files=lambda: document_files(uploads),
         note=lambda: transitions.clean_note(note, required=not uploads),
     )
     entry = transitions.apply(session, request, "provide_document", actor=actor, user=user, note=clean["note"] or "-")
-    _store(session, request, store, ((None, f) for f in clean["files"]), event=entry)
+    store_files(session, request, store, ((None, f) for f in clean["files"]), event=entry)
     session.flush()
     return entry
 
 
-def _document_files(uploads: list[Upload]) -> list[CheckedFile]:
+def document_files(uploads: list[Upload]) -> list[CheckedFile]:
     if len(uploads) > DOCUMENT_MAX_FILES:
         raise Invalid("too_many_files", field="files", max=DOCUMENT_MAX_FILES)
     return [

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.accounts.models import Role, User
@@ -106,24 +107,32 @@ def recipient(request: ServiceRequest) -> tuple[str, str] | None:
     return None
 
 
-def notify(session: Session, request: ServiceRequest, kind: str, **context) -> None:
-    to = recipient(request)
-    if to is None:
-        return
-    version = request.service_version
-    outbox.enqueue(
-        session,
-        kind=kind,
-        recipient=to[0],
-        locale=to[1],
-        context={
-            "tracking_number": request.tracking_number,
-            "service_name_ar": version.name_ar,
-            "service_name_fr": version.name_fr,
-            "path": f"/track/{request.tracking_number}",
-            **context,
-        },
-    )
+def notify(session: Session, request: ServiceRequest, kind: str, *, followers: bool = True, **context) -> None:
+    """Email the citizen, and the citizens of duplicates merged into this request, who follow it."""
+    readers = [request]
+    if followers:
+        readers += session.scalars(
+            select(ServiceRequest).where(ServiceRequest.merged_into_id == request.id).order_by(ServiceRequest.id)
+        )
+    for reader in readers:
+        to = recipient(reader)
+        if to is None:
+            continue
+        version = reader.service_version
+        outbox.enqueue(
+            session,
+            kind=kind,
+            recipient=to[0],
+            locale=to[1],
+            context={
+                "tracking_number": reader.tracking_number,
+                "service_name_ar": version.name_ar,
+                "service_name_fr": version.name_fr,
+                "path": f"/track/{reader.tracking_number}",
+                **({"master": request.tracking_number} if reader is not request else {}),
+                **context,
+            },
+        )
 
 
 def record(
@@ -196,8 +205,9 @@ def apply(
     note: str | None = None,
     data: dict | None = None,
     now: datetime | None = None,
+    email: dict | None = None,
 ) -> RequestEvent:
-    """Move the request by `action`, or raise and change nothing."""
+    """Move the request by `action`, or raise and change nothing; `email` adds to the citizen's email."""
     now = now or utcnow()
     t = TRANSITIONS.get(action)
     if t is None:
@@ -234,5 +244,5 @@ def apply(
     )
     session.flush()
     if t.emails_citizen:
-        notify(session, request, "status_changed", status=t.target.value, message=note or "")
+        notify(session, request, "status_changed", status=t.target.value, message=note or "", **(email or {}))
     return entry

@@ -16,6 +16,6 @@ def test_every_raised_code_has_a_message():
             codes |= set(RAISED.findall(path.read_text()))
     # f-string codes such as "{field}_required" expand to the fields that use them.
     expanded = {c for c in codes if "{" not in c}
-    expanded |= {f"{name}_required" for name in ("name_ar", "name_fr")}
+    expanded |= {f"{name}_required" for name in ("name_ar", "name_fr", "decree")}
     assert len(expanded) > 30
     assert sorted(expanded - ERROR_MESSAGES.keys()) == []
