@@ -5,6 +5,7 @@ import logging
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from portal.i18n import error_message
@@ -80,6 +81,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         return render_error(status_for(exc), error_message(exc.code, **exc.params))
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc: StaleDataError):
+        # Two people saved the same row at once; the later save is refused rather than overwriting the first.
+        log.info("stale_update_refused", extra={"path": request.path})
+        return render_error(409, error_message("request_changed"))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
