@@ -15,6 +15,7 @@ from gis.districts.queries import save_district
 from services.accounts import service as accounts
 from services.accounts.models import Role, User
 from services.accounts.passwords import hash_password
+from services.casework.demo import seed_templates
 from services.catalog.demo import seed_services
 
 DEMO_EMAIL_DOMAIN = "demo.berkane.example"
@@ -53,6 +54,14 @@ ACCOUNTS = [
         Role.SUPERVISOR, f"supervisor@{DEMO_EMAIL_DOMAIN}", "demo-supervisor-2026", "Nadia Amrani", "public-lighting"
     ),
     DemoAccount(Role.AGENT, f"agent@{DEMO_EMAIL_DOMAIN}", "demo-agent-2026", "Youssef Berrada", "public-lighting"),
+    DemoAccount(Role.AGENT, f"agent2@{DEMO_EMAIL_DOMAIN}", "demo-agent-2026", "Hicham Tazi", "public-lighting"),
+    DemoAccount(
+        Role.SUPERVISOR,
+        f"supervisor-cleanliness@{DEMO_EMAIL_DOMAIN}",
+        "demo-supervisor-2026",
+        "Imane Chakir",
+        "cleanliness",
+    ),
     DemoAccount(
         Role.CITIZEN,
         f"citizen@{DEMO_EMAIL_DOMAIN}",
@@ -60,6 +69,14 @@ ACCOUNTS = [
         "Fatima Zahra Ouali",
         cnie="F123456",
         phone="+212612345678",
+    ),
+    DemoAccount(
+        Role.CITIZEN,
+        f"citizen2@{DEMO_EMAIL_DOMAIN}",
+        "demo-citizen-2026",
+        "Omar Haddad",
+        cnie="H654321",
+        phone="+212698765432",
     ),
 ]
 
@@ -131,4 +148,5 @@ def seed_demo(session: Session) -> list[DemoAccount]:
     department_ids = seed_departments(session)
     seed_districts(session)
     seed_services(session, department_ids)
+    seed_templates(session, department_ids)
     return seed_accounts(session, department_ids)
