@@ -13,6 +13,10 @@ SECURITY_MODES = ("none", "starttls", "ssl")
 # 7-bit transfer encodings (quoted-printable or base64, whichever is shorter) reach every
 # server, including the ones that do not announce 8BITMIME.
 _POLICY = policy.SMTP.clone(cte_type="7bit")
+# On the wire headers stay unfolded: CPython folds a long subject that mixes ASCII and encoded words wrongly
+# (python/cpython#144156, the space between two words is lost). A subject stays far below the 998-octet limit,
+# and the bodies were already encoded in short lines when they were set.
+_WIRE = _POLICY.clone(max_line_length=None)
 
 
 def build_message(
@@ -66,7 +70,7 @@ class SmtpTransport:
                 smtp.starttls(context=self._context())
             if self.username:
                 smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+            smtp.sendmail(parseaddr(self.sender)[1], [parseaddr(to)[1]], message.as_bytes(policy=_WIRE))
         finally:
             # Once the server has accepted the message, a failed goodbye must not count as a failure
             # (the message would be sent again).

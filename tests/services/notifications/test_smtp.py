@@ -39,6 +39,22 @@ def test_email_has_the_plain_text_and_the_html_version_in_one_multipart_alternat
     assert email["Auto-Submitted"] == "auto-generated"
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "3 طلبات متأخرة و2 قريبة من الأجل في مصلحة الإنارة العمومية لجماعة بركان BRK-2026-000123-4",
+        "Votre demande BRK-2026-000123-4 : rejetée — Signalement d'une panne d'éclairage public à Berkane",
+        # Python's own folding loses the space between the two Arabic words of this one (cpython#144156).
+        "1 overdue request in مصلحة الإنارة العمومية and 2 due soon for the department",
+    ],
+)
+def test_a_long_subject_in_arabic_or_french_arrives_word_for_word(smtp_server, subject):
+    send(SmtpTransport(host=smtp_server.host, port=smtp_server.port, sender=SENDER, timeout=5), subject=subject)
+
+    [email] = smtp_server.messages
+    assert email["Subject"] == subject
+
+
 def test_every_attempt_at_one_message_carries_the_same_message_id_and_others_differ():
     first, again = (
         build_message(sender=SENDER, to="a@example.org", subject="s", text="t", html="h", reference="r1") for _ in "12"
