@@ -24,6 +24,9 @@ PHOTO_FILES = ("jpeg", "png")
 PHOTO_MAX_FILES = 3
 PHOTO_MAX_MB = 10
 BULK_MAX = 100
+# The moves with nothing to them but a status and maybe a note; the others have an operation of their own below
+# (assign needs an assignee, reject the appeal route, resolve its photos' checks, merge a master).
+PLAIN_ACTIONS = frozenset({"acknowledge", "start", "request_document", "approve", "close"})
 
 
 def staff_actor(request: ServiceRequest, user: User) -> Actor:
@@ -58,6 +61,8 @@ def transition(
     """A plain transition from the table (acknowledge, start, ask for a document, approve, close)."""
     actor = staff_actor(request, user)
     check_version(request, seen_version)
+    if action not in PLAIN_ACTIONS:
+        raise InvalidTransition("transition_unknown")
     return transitions.apply(session, request, action, actor=actor, user=user, note=note)
 
 
@@ -108,7 +113,8 @@ def assign(
     assignee = _assignee(session, request, assignee_id)
     if actor is Actor.AGENT and assignee.id != user.id:
         raise NotAllowed("agents_assign_themselves")
-    if request.assigned_to_id == assignee.id and request.status_enum is Status.ASSIGNED:
+    # Taking again what one already holds (or works on) would only move it back to "assigned".
+    if request.assigned_to_id == assignee.id and request.status_enum in (Status.ASSIGNED, Status.IN_PROGRESS):
         raise Invalid("already_assigned", field="assignee")
     previous = request.assigned_to_id
     entry = transitions.apply(
@@ -145,17 +151,18 @@ def bulk_assign(
     if len(requests) != len(ids):
         raise NotFound("request_not_found")
     moved = []
-    for request in sorted(requests, key=lambda r: r.id):
-        try:
-            assign(session, request, assignee_id, user=user)
-        except (Invalid, NotAllowed, Conflict) as exc:
-            if exc.code == "already_assigned":
-                continue
-            params = {**exc.params, "number": request.tracking_number}
-            raise type(exc)(exc.code, field=exc.field or "selected", **params) from exc
-        except InvalidTransition as exc:
-            raise Invalid("bulk_assign_refused", field="selected", number=request.tracking_number) from exc
-        moved.append(request)
+    with session.begin_nested():  # a refusal undoes the assignments made before it
+        for request in sorted(requests, key=lambda r: r.id):
+            try:
+                assign(session, request, assignee_id, user=user)
+            except (Invalid, NotAllowed, Conflict) as exc:
+                if exc.code == "already_assigned":
+                    continue
+                params = {**exc.params, "number": request.tracking_number}
+                raise type(exc)(exc.code, field=exc.field or "selected", **params) from exc
+            except InvalidTransition as exc:
+                raise Invalid("bulk_assign_refused", field="selected", number=request.tracking_number) from exc
+            moved.append(request)
     return moved
 
 
@@ -428,10 +435,13 @@ def merge(
     check_version(duplicate, seen_version)
     if master.id == duplicate.id:
         raise Invalid("merge_into_itself", field="master")
-    if master.status_enum in FINAL_STATES or master.merged_into_id is not None:
+    if not master.is_open or master.merged_into_id is not None:
         raise Invalid("merge_master_closed", field="master", number=master.tracking_number)
     if master.service_id != duplicate.service_id:
         raise Invalid("merge_other_service", field="master", number=master.tracking_number)
+    # Requests merged into this one follow it: they would hear nothing more once it is closed as a duplicate.
+    if session.scalar(select(ServiceRequest.id).where(ServiceRequest.merged_into_id == duplicate.id).limit(1)):
+        raise Invalid("merge_has_duplicates", field="master", number=master.tracking_number)
     entry = transitions.apply(
         session,
         duplicate,

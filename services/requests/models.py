@@ -71,7 +71,7 @@ class ServiceRequest(Base):
 
     status: Mapped[str] = mapped_column(String(30), index=True)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
-    # Normalised text of the answers and address, for the staff queue's search (see catalog.text.normalise).
+    # Normalised text of the answers, address and filer's name, for the staff queue's search (catalog.text.normalise).
     search_text: Mapped[str] = mapped_column(Text, default="")
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
     address: Mapped[str | None] = mapped_column(String(300))
@@ -193,3 +193,10 @@ def _history_is_append_only(session: Session, flush_context, instances) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, RequestEvent) and (obj in session.deleted or session.is_modified(obj)):
             raise AuditTampering(f"request_event {obj.id} is append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_bulk_history_change(state) -> None:
+    """update(RequestEvent) and delete(RequestEvent) statements never pass through a flush: refuse them here."""
+    if (state.is_update or state.is_delete) and any(m.class_ is RequestEvent for m in state.all_mappers):
+        raise AuditTampering("request_event is append-only")

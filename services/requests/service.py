@@ -234,8 +234,12 @@ def _extra(session: Session, given: Iterable[date] | None) -> frozenset[date]:
 
 
 def search_text(request: ServiceRequest) -> str:
-    """What the staff queue's search matches: the written answers and the address, normalised."""
-    parts = [request.address or ""]
+    """What the staff queue's search matches: the written answers, the address and the filer's name, normalised.
+
+    The name is folded here because the database cannot fold accents and Arabic letters the way
+    `normalise` does; erasing the account empties this text (services.requests.privacy).
+    """
+    parts = [request.address or "", request.citizen.full_name if request.citizen is not None else ""]
     parts += [v for v in (request.answers or {}).values() if isinstance(v, str)]
     return normalise(" ".join(parts))
 
