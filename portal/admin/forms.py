@@ -1,12 +1,28 @@
-"""Back-office forms for users and departments."""
+"""Back-office forms for users, departments, response templates and decreed holidays."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import DateInput
 
 from portal.auth.forms import REQUIRED
 from portal.i18n import ROLE_LABELS
+
+# What a response template is for, as the administrator chooses it.
+TEMPLATE_KIND_LABELS = {
+    "rejection": _l("Reason for a rejection"),
+    "message": _l("Message to the citizen"),
+    "appeal": _l("Statement of the appeal route"),
+}
 
 
 def _optional_int(value):
@@ -61,6 +77,56 @@ class DepartmentForm(FlaskForm):
     name_fr = StringField(_l("Name in French"), validators=[DataRequired(REQUIRED), Length(max=200)])
     email = EmailField(_l("Department email"), validators=[Optional(), Length(max=254)])
     is_active = BooleanField(_l("Active"), default=True)
+
+
+class TemplateFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    kind = SelectField(_l("Used for"), validators=[Optional()])
+
+
+class TemplateForm(FlaskForm):
+    """The inputs as typed; the casework service judges them all at once."""
+
+    kind = SelectField(_l("Used for"), validate_choice=False)
+    department_id = SelectField(
+        _l("Department"),
+        description=_l(
+            "Choose “All departments” for a text every department may use. "
+            "A department's own statement of the appeal route replaces the commune-wide one in its decisions."
+        ),
+        validate_choice=False,
+    )
+    title_ar = StringField(_l("Title in Arabic"), description=_l("What staff see in the list of templates."))
+    title_fr = StringField(_l("Title in French"), description=_l("What staff see in the list of templates."))
+    body_ar = TextAreaField(
+        _l("Text in Arabic"), description=_l("The citizen reads the text in their language."), render_kw={"rows": 8}
+    )
+    body_fr = TextAreaField(
+        _l("Text in French"), description=_l("The citizen reads the text in their language."), render_kw={"rows": 8}
+    )
+    is_active = BooleanField(
+        _l("Offered to staff"),
+        description=_l("Untick to withdraw the template: decisions that already quoted it keep their text."),
+        default=True,
+    )
+
+
+class HolidayForm(FlaskForm):
+    """A day off declared by decree; the requests service checks the date and the texts."""
+
+    day = StringField(
+        _l("Date"),
+        widget=DateInput(),
+        description=_l("A weekend or a day that is already a public holiday moves no deadline."),
+    )
+    name_ar = StringField(_l("Name in Arabic"))
+    name_fr = StringField(_l("Name in French"))
+    decree = StringField(
+        _l("Decree or communiqué"),
+        description=_l("Its reference in the Bulletin officiel, or the date of the Ministry's communiqué."),
+    )
 
 
 def role_choices(*, include_citizen: bool) -> list[SelectChoice]:

@@ -1,18 +1,22 @@
-"""Back office for administrators: users, roles, departments, e-services and outgoing emails."""
+"""Back office for administrators: users, departments, e-services, response templates, days off, outgoing emails."""
 
 import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.admin.forms import (
+    TEMPLATE_KIND_LABELS,
     DepartmentForm,
     EditUserForm,
+    HolidayForm,
     NewUserForm,
     ResetPasswordForm,
+    TemplateFilterForm,
+    TemplateForm,
     UserFilterForm,
     role_choices,
 )
@@ -26,15 +30,22 @@ from portal.admin.service_forms import (
 from portal.auth.access import roles_required
 from portal.errors import apply_to_form
 from portal.extensions import db
-from portal.i18n import KIND_LABELS, LANGUAGE_NAMES, error_message, localized
+from portal.i18n import KIND_LABELS, LANGUAGE_NAMES, current_language, error_message, localized
 from portal.notifications import kind_label, message_status_label
 from services.accounts import service as accounts
 from services.accounts.models import Role
+from services.casework import actions as casework
+from services.casework import templates as response_templates
 from services.catalog import service as catalog
+from services.clock import local
+from services.db import utcnow
 from services.errors import Invalid, InvalidTransition, NotFound, ServiceError
 from services.notifications import outbox
+from services.requests import deadlines
+from services.requests import holidays as decreed
 
 bp = Blueprint("admin", __name__)
+STAFF_ROLES = (Role.AGENT, Role.SUPERVISOR)  # the people requests are assigned to
 log = logging.getLogger("portal.admin")
 
 
@@ -101,6 +112,8 @@ def edit_user(user_id: int):
     user = accounts.get_user(db.session, user_id)
     form = _edit_user_form(user, from_request=request.method == "POST")
     if form.validate_on_submit():
+        was_working = user.is_active and user.role_enum in STAFF_ROLES
+        department_before = user.department_id
         try:
             accounts.update_user(
                 db.session,
@@ -111,6 +124,12 @@ def edit_user(user_id: int):
                 department_id=form.department_id.data,
                 is_active=form.is_active.data,
             )
+            # Someone who can no longer work on their department's requests gives them back, in the
+            # same transaction: nothing stays assigned to a person nobody can reach.
+            leaves = was_working and (
+                not user.is_active or user.role_enum not in STAFF_ROLES or user.department_id != department_before
+            )
+            released = casework.release_assignments(db.session, user, user=current_user) if leaves else None
         except ServiceError as exc:
             db.session.rollback()
             apply_to_form(form, exc)
@@ -118,6 +137,20 @@ def edit_user(user_id: int):
             db.session.commit()
             log.info("user_updated", extra={"actor_id": current_user.id, "user_id": user.id, "role": user.role})
             flash(_("The changes are saved."), "success")
+            if released is not None:
+                log.info(
+                    "assignments_released",
+                    extra={"actor_id": current_user.id, "user_id": user.id, "count": len(released)},
+                )
+                flash(
+                    ngettext(
+                        "%(num)s open request of %(name)s went back to the department's queue, unassigned.",
+                        "%(num)s open requests of %(name)s went back to the department's queue, unassigned.",
+                        len(released),
+                        name=user.full_name,
+                    ),
+                    "info",
+                )
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/user_edit.html", user=user, form=form, reset=ResetPasswordForm(prefix="reset"))
 
@@ -171,6 +204,134 @@ def edit_department(department_id: int | None):
             flash(_("The department is saved."), "success")
             return redirect(url_for("admin.departments"))
     return render_template("admin/department_edit.html", form=form, department=department)
+
+
+def _template_kind_choices() -> list[SelectChoice]:
+    return [SelectChoice(value, str(label)) for value, label in TEMPLATE_KIND_LABELS.items()]
+
+
+@bp.route("/templates")
+def templates():
+    filters = TemplateFilterForm(request.args)
+    filters.kind.choices = [SelectChoice("", _("All uses")), *_template_kind_choices()]
+    kind = filters.kind.data if filters.validate() and filters.kind.data else None
+    return render_template(
+        "admin/templates.html",
+        filters=filters,
+        templates=response_templates.list_templates(db.session, kind),
+        template_kind_labels=TEMPLATE_KIND_LABELS,
+    )
+
+
+def _template_form(template) -> TemplateForm:
+    """The template form, filled from the request on a submission, else from the template."""
+    if request.method == "POST":
+        form = TemplateForm()
+    elif template is None:
+        kind = request.args.get("kind", "")
+        form = TemplateForm(formdata=None, data={"kind": kind if kind in TEMPLATE_KIND_LABELS else "rejection"})
+    else:
+        form = TemplateForm(
+            formdata=None,
+            data={
+                **{k: getattr(template, k) for k in ("kind", "title_ar", "title_fr", "body_ar", "body_fr")},
+                "department_id": str(template.department_id or ""),
+                "is_active": template.is_active,
+            },
+        )
+    form.kind.choices = _template_kind_choices()
+    departments = _department_choices(include_inactive_id=template.department_id if template else None)
+    form.department_id.choices = [SelectChoice("", _("All departments")), *departments[1:]]
+    return form
+
+
+@bp.route("/templates/new", methods=["GET", "POST"], defaults={"template_id": None})
+@bp.route("/templates/<int:template_id>", methods=["GET", "POST"])
+def edit_template(template_id: int | None):
+    template = response_templates.get_template(db.session, template_id) if template_id else None
+    form = _template_form(template)
+    if form.validate_on_submit():
+        try:
+            saved = response_templates.save_template(
+                db.session,
+                template_id=template_id,
+                kind=form.kind.data,
+                title_ar=form.title_ar.data,
+                title_fr=form.title_fr.data,
+                body_ar=form.body_ar.data,
+                body_fr=form.body_fr.data,
+                department_id=form.department_id.data or None,
+                is_active=bool(form.is_active.data),
+                user=current_user,
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            log.info("template_saved", extra={"actor_id": current_user.id, "template_id": saved.id})
+            flash(_("The template is saved."), "success")
+            return redirect(url_for("admin.templates"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/template_edit.html", form=form, template=template), status
+
+
+@bp.route("/holidays", methods=["GET", "POST"])
+def holidays():
+    form = HolidayForm()
+    if form.validate_on_submit():
+        try:
+            holiday, moved = decreed.add_holiday(
+                db.session,
+                day=form.day.data,
+                name_ar=form.name_ar.data,
+                name_fr=form.name_fr.data,
+                decree=form.decree.data,
+                user=current_user,
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_to_form(form, exc)
+        else:
+            db.session.commit()
+            log.info(
+                "holiday_added", extra={"actor_id": current_user.id, "holiday_id": holiday.id, "moved": len(moved)}
+            )
+            flash(
+                ngettext(
+                    "%(day)s is declared a day off. %(num)s open request had its legal deadline moved.",
+                    "%(day)s is declared a day off. %(num)s open requests had their legal deadline moved.",
+                    len(moved),
+                    day=format_date(holiday.day, "full"),
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.holidays"))
+    year = local(utcnow()).year
+    page = render_template(
+        "admin/holidays.html",
+        form=form,
+        decreed=decreed.list_holidays(db.session),
+        year=year,
+        public=deadlines.public_holidays(year, current_language()),
+    )
+    return page, 400 if form.is_submitted() else 200
+
+
+@bp.route("/holidays/<int:holiday_id>/remove", methods=["POST"])
+def remove_holiday(holiday_id: int):
+    moved = decreed.remove_holiday(db.session, holiday_id, user=current_user)
+    db.session.commit()
+    log.info("holiday_removed", extra={"actor_id": current_user.id, "holiday_id": holiday_id, "moved": len(moved)})
+    flash(
+        ngettext(
+            "The day off is removed. %(num)s open request had its legal deadline moved back.",
+            "The day off is removed. %(num)s open requests had their legal deadline moved back.",
+            len(moved),
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.holidays"))
 
 
 @bp.route("/outbox")
@@ -247,6 +408,7 @@ def _service_form(service) -> ServiceForm:
                 "fee_mad": str(current.fee_mad),
                 "delay_value": str(current.delay_value),
                 "delay_unit": current.delay_unit,
+                "target_value": "" if current.target_value is None else str(current.target_value),
                 "location_required": current.location_required,
                 "asset_layer": current.asset_layer or "",
                 "fields": rows,

@@ -240,6 +240,12 @@ class ServiceForm(FlaskForm):
         choices=[SelectChoice(u.value, label) for u, label in DELAY_UNIT_LABELS.items()],
         validate_choice=False,
     )
+    target_value = StringField(
+        _l("Internal target"),
+        description=_l(
+            "Optional. In the same unit as the legal delay, and no longer than it. Staff see it; citizens do not."
+        ),
+    )
     location_required = BooleanField(_l("The citizen must say where"))
     asset_layer = SelectField(
         _l("Map layer a request can point at"),
@@ -264,6 +270,7 @@ class ServiceForm(FlaskForm):
             "fee_mad": (self.fee_mad.data or "").strip().replace(",", ".") or "0",
             "delay_value": (self.delay_value.data or "").strip() or None,
             "delay_unit": self.delay_unit.data,
+            "target_value": (self.target_value.data or "").strip() or None,
             "location_required": bool(self.location_required.data),
             "asset_layer": self.asset_layer.data or None,
             "fields": [row.to_value() for _, row in rows],

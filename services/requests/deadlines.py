@@ -22,6 +22,18 @@ def _moroccan_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.Morocco(years=year))
 
 
+def public_holidays(year: int, language: str) -> list[tuple[date, str]]:
+    """The public holidays the `holidays` package knows for a year, by date, named in `language`.
+
+    The package names Morocco's holidays in Arabic and French (and English); religious ones
+    carry its own "estimated" mark, since the Ministry fixes them when the moon is seen.
+    """
+    known = holidays.Morocco(years=year)
+    if language not in known.supported_languages:
+        language = "fr"
+    return sorted(holidays.Morocco(years=year, language=language).items())
+
+
 def is_working_day(day: date, extra_holidays: Iterable[date] = ()) -> bool:
     return day.weekday() not in WEEKEND and day not in _moroccan_holidays(day.year) and day not in extra_holidays
 
