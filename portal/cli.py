@@ -1,4 +1,4 @@
-"""`flask` commands an administrator runs: seed, users, translate, notifications."""
+"""`flask` commands an administrator runs: seed, users, translate, notifications, requests, certificates."""
 
 import getpass
 import time
@@ -181,6 +181,38 @@ def status():
         click.echo(f"{name:<8} {count}")
 
 
+requests_cli = AppGroup("requests", help="Reminders about citizens' requests.")
+
+
+@requests_cli.command("overdue")
+@click.option("--dry-run", is_flag=True, help="Print who would be emailed and about how many requests; queue nothing.")
+def requests_overdue(dry_run: bool):
+    """Email each head of department the open requests past or near their legal deadline (run once a day)."""
+    from services.casework import overdue
+
+    now = utcnow()
+    late = overdue.digests(db.session, now=now)
+    sent = overdue.send_digests(db.session, now=now)
+    lines = [
+        f"{'Would queue' if dry_run else 'Queued'} a reminder to {supervisor.email} ({digest.department.code}): "
+        f"{len(digest.overdue)} overdue, {len(digest.due_soon)} due within 48 hours."
+        for supervisor, digest in sent
+    ]
+    reached = {digest.department.id for _supervisor, digest in sent}
+    unread = [d.department.code for d in late if d.department.id not in reached]
+    if dry_run:
+        # The same code path as a real run, so the preview cannot drift from it; nothing is kept.
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for line in lines:
+        click.echo(line)
+    for code in unread:
+        click.echo(f"No active head of department to email in {code}: its late requests wait in its queue.", err=True)
+    if not sent and not unread:
+        click.echo("Nothing is overdue or due within 48 hours.")
+
+
 certificates_cli = AppGroup("certificates", help="The signing key and the signed certificates.")
 
 
@@ -246,4 +278,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(translate_cli)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(requests_cli)
     app.cli.add_command(certificates_cli)

@@ -1,9 +1,9 @@
-"""Emails in the citizen's language: rendering outbox messages, and the SMTP transport from the settings."""
+"""Emails in their reader's language: rendering outbox messages, and the SMTP transport from the settings."""
 
 from datetime import UTC, date, datetime
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -16,6 +16,8 @@ KIND_LABELS = {
     MessageKind.REQUEST_RECEIVED.value: _l("Request received"),
     MessageKind.STATUS_CHANGED.value: _l("Status changed"),
     MessageKind.CONFIRM_CONTACT.value: _l("Email address confirmation"),
+    MessageKind.MESSAGE_POSTED.value: _l("Message from the department"),
+    MessageKind.OVERDUE_DIGEST.value: _l("Overdue requests reminder"),
 }
 STATUS_LABELS = {
     MessageStatus.PENDING.value: _l("Waiting to be sent"),
@@ -57,11 +59,28 @@ def _parse_datetime(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _in_language(context: dict, key: str, language: str) -> str:
+    """A bilingual value of the context (key_ar / key_fr) in the email's language, else the other one."""
+    return context.get(f"{key}_{language}") or context.get(f"{key}_fr") or context.get(f"{key}_ar") or ""
+
+
+def _digest_item(item: dict, language: str) -> dict:
+    """One request of a supervisor's reminder, as the templates show it."""
+    return {
+        "tracking_number": item.get("tracking_number", ""),
+        "service_name": _in_language(item, "service_name", language),
+        "status": status_label(item["status"]) if item.get("status") else "",
+        "deadline_at": _parse_datetime(item.get("deadline_at")),
+        "assignee": item.get("assignee") or "",
+        "url": absolute_url(item.get("path", "/")),
+    }
+
+
 def _template_context(message: OutboxMessage) -> dict:
     """What every email template reads; the context's keys are the contract with services/requests."""
     context = message.context or {}
     language = message.locale
-    service_name = context.get(f"service_name_{language}") or context.get("service_name_fr") or ""
+    service_name = _in_language(context, "service_name", language)
     return {
         "lang": language,
         "dir": "rtl" if language == "ar" else "ltr",
@@ -75,6 +94,18 @@ def _template_context(message: OutboxMessage) -> dict:
         "status": status_label(context["status"]) if context.get("status") else "",
         "public_message": (context.get("message") or "").strip(),
         "home_url": absolute_url("/"),
+        # A rejection states how to contest it, already in the citizen's language.
+        "appeal": (context.get("appeal") or "").strip(),
+        # The request this one was joined to: news of it (a follower), or the merge itself (status "duplicate").
+        "master": context.get("master") or "",
+        "merged": context.get("status") == "duplicate",
+        # Re-routed: the department that handles the request now; a supervisor's digest: their department.
+        "department": _in_language(context, "department", language),
+        "overdue": [_digest_item(item, language) for item in context.get("overdue") or []],
+        "due_soon": [_digest_item(item, language) for item in context.get("due_soon") or []],
+        "overdue_count": int(context.get("overdue_count") or 0),
+        "due_soon_count": int(context.get("due_soon_count") or 0),
+        "due_soon_url": absolute_url("/staff/queue?due=soon"),
     }
 
 
@@ -86,6 +117,23 @@ def _subject(kind: str, values: dict) -> str:
         return _("Your request %(number)s: %(status)s", number=number, status=values["status"])
     if kind == MessageKind.CONFIRM_CONTACT:
         return _("Confirm your email address for request %(number)s", number=number)
+    if kind == MessageKind.MESSAGE_POSTED:
+        return _("New message about your request %(number)s", number=number)
+    if kind == MessageKind.OVERDUE_DIGEST:
+        department = values["department"]
+        if values["overdue_count"]:
+            return ngettext(
+                "%(num)s overdue request in %(department)s",
+                "%(num)s overdue requests in %(department)s",
+                values["overdue_count"],
+                department=department,
+            )
+        return ngettext(
+            "%(num)s request due within 48 hours in %(department)s",
+            "%(num)s requests due within 48 hours in %(department)s",
+            values["due_soon_count"],
+            department=department,
+        )
     raise ValueError(f"no email for the message kind {kind!r}")
 
 

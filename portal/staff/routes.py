@@ -1,6 +1,6 @@
-"""The staff area: a member of staff's department and team."""
+"""The staff area: agents and heads of department land on their queue; administrators see every department."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.auth.access import STAFF_ROLES, roles_required
@@ -14,8 +14,6 @@ bp = Blueprint("staff", __name__)
 @bp.route("/")
 @roles_required(*STAFF_ROLES)
 def index():
-    if current_user.has_role(Role.ADMIN):
-        departments = accounts.list_departments(db.session)
-    else:
-        departments = [current_user.department]
-    return render_template("staff/index.html", departments=departments)
+    if current_user.has_role(Role.AGENT, Role.SUPERVISOR):
+        return redirect(url_for("staff.queue"))
+    return render_template("staff/index.html", departments=accounts.list_departments(db.session))
