@@ -37,7 +37,7 @@ from services.catalog.models import ServiceKind
 from services.certificates import service as certificates
 from services.errors import NotAllowed, NotFound, ServiceError
 from services.requests import service as requests
-from services.requests.models import Attachment, ServiceRequest
+from services.requests.models import Attachment, RequestEvent, ServiceRequest
 from services.requests.uploads import FileStore, Upload
 from services.workflow import transitions
 from services.workflow.states import DECIDED_STATES, Status
@@ -223,11 +223,20 @@ def _page(req: ServiceRequest, proven: bool, *, forms=None, status=200):
     rating_form = forms.get("rating") or (RatingForm() if can_rate else None)
     reopen_form = forms.get("reopen") or (ReopenForm() if "reopen" in actions else None)
     missing = next((e for e in reversed(req.events) if e.action == "request_document"), None)
+    # A report joined to another as a duplicate follows that one's public history (never its answers or files).
+    master = db.session.get(ServiceRequest, req.merged_into_id) if req.merged_into_id else None
+    files_by_event: dict[int, list[Attachment]] = {}
+    for attachment in req.attachments:
+        if attachment.event_id is not None:
+            files_by_event.setdefault(attachment.event_id, []).append(attachment)
     return render_template(
         "citizen/track.html",
         req=req,
         rows=answer_rows(req, current_language()),
         history=requests.public_history(req),
+        files_by_event=files_by_event,
+        master=master,
+        master_history=requests.public_history(master) if master is not None else [],
         secret=requests.receipt_secret(req, key=_secret_key()),
         received=request.args.get("received") == "1",
         document_form=document_form,
@@ -326,6 +335,14 @@ def attachment(number: str, attachment_id: int):
     found = db.session.get(Attachment, attachment_id) if req is not None else None
     if found is None or found.request_id != req.id:
         abort(404)
+    # A file joined to a history entry (a resolution photo, an answer) is the citizen's only if the entry is public.
+    if found.event_id is not None and not db.session.get(RequestEvent, found.event_id).is_public:
+        abort(404)
+    return attachment_response(found)
+
+
+def attachment_response(found: Attachment):
+    """A stored file as a download that a browser never renders in the portal's origin."""
     response = current_app.response_class(_store().read(found.storage_key), mimetype=found.media_type)
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{found.storage_key[:8]}\"; filename*=UTF-8''{_quote(found.original_name)}"
