@@ -103,6 +103,12 @@ ACTION_LABELS = {
     "rated": _l("You rated the outcome"),
     "message": _l("Message from the department"),
     "revoke_certificate": _l("Certificate revoked"),
+    # Staff read these; the citizen sees a re-routing only when told, and a moved deadline always.
+    "note": _l("Internal note"),
+    "reroute": _l("Sent to another department"),
+    "unassign": _l("Back in the department's queue"),
+    "merged_in": _l("A duplicate report was joined to this one"),
+    "deadline_moved": _l("Deadline moved by a declared holiday"),
 }
 
 
@@ -267,6 +273,20 @@ ERROR_MESSAGES = {
     "merge_into_itself": _l("A request cannot be a duplicate of itself."),
     "merge_master_closed": _l("Request %(number)s is closed or is itself a duplicate; choose an open request."),
     "merge_other_service": _l("Request %(number)s is about another e-service; only the same problem can be merged."),
+    "merge_has_duplicates": _l(
+        "Other requests were merged into this one and follow it: merge request %(number)s into it instead."
+    ),
+    "merge_master_unknown": _l("No open request of your department has this number."),
+    "template_not_found": _l("This template does not exist."),
+    "template_kind_unknown": _l("Choose what the text is for from the list."),
+    "title_ar_required": _l("Enter the title in Arabic."),
+    "title_fr_required": _l("Enter the title in French."),
+    "body_ar_required": _l("Enter the text in Arabic."),
+    "body_fr_required": _l("Enter the text in French."),
+    "last_appeal_route": _l(
+        "This is the only active statement of the appeal route for the whole commune, and every rejection must "
+        "quote one. Add or activate another one first, or correct this one instead."
+    ),
 }
 
 
