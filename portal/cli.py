@@ -36,24 +36,28 @@ def seed_demo():
     """Load the idempotent demo dataset (synthetic Berkane, one account per role)."""
     if not current_app.config["SEED_DEMO_ALLOWED"]:
         raise click.ClickException("Demo data is refused in production (set ALLOW_DEMO_SEED=1 to force).")
-    with click.progressbar(length=5, label="Seeding demo data") as bar:
+    with click.progressbar(length=6, label="Seeding demo data") as bar:
         department_ids = demo.seed_departments(db.session)
         bar.update(1)
         count = demo.seed_districts(db.session)
         bar.update(1)
         services = demo.seed_services(db.session, department_ids)
         bar.update(1)
+        templates = demo.seed_templates(db.session, department_ids)
+        bar.update(1)
         accounts_ = demo.seed_accounts(db.session, department_ids)
         bar.update(1)
-        citizen = next(a for a in accounts_ if a.role.value == "citizen")
-        requests_filed = demo_requests.seed_requests(
-            db.session, citizen.email, FileStore(current_app.config["UPLOAD_DIR"])
+        store = FileStore(current_app.config["UPLOAD_DIR"])
+        citizen, neighbour = (a for a in accounts_ if a.role.value == "citizen")
+        requests_filed = demo_requests.seed_requests(db.session, citizen.email, store)
+        requests_filed += demo_requests.seed_requests(
+            db.session, neighbour.email, store, demo_requests.NEIGHBOUR_REQUESTS
         )
         bar.update(1)
     db.session.commit()
     click.echo(
         f"{len(department_ids)} departments, {services} e-services, {count} demo districts of a synthetic Berkane, "
-        f"{requests_filed} new demo requests."
+        f"{templates} new response templates, {requests_filed} new demo requests."
     )
     click.echo("Demo accounts (demo data only — never use these in production):")
     for account in accounts_:

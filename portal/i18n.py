@@ -81,8 +81,16 @@ STATUS_LABELS = {
 }
 
 
-def status_label(code: str) -> str:
-    return str(STATUS_LABELS.get(code, code))
+# The same states as staff read them: "from you" in the citizen's labels would mean the agent.
+STAFF_STATUS_LABELS = {
+    **STATUS_LABELS,
+    "pending_confirmation": _l("Email address not confirmed yet"),
+    "waiting_citizen": _l("Waiting for the citizen's document"),
+}
+
+
+def status_label(code: str, *, staff: bool = False) -> str:
+    return str((STAFF_STATUS_LABELS if staff else STATUS_LABELS).get(code, code))
 
 
 # History entries, as the citizen reads them.

@@ -69,7 +69,7 @@ def _digest_item(item: dict, language: str) -> dict:
     return {
         "tracking_number": item.get("tracking_number", ""),
         "service_name": _in_language(item, "service_name", language),
-        "status": status_label(item["status"]) if item.get("status") else "",
+        "status": status_label(item["status"], staff=True) if item.get("status") else "",
         "deadline_at": _parse_datetime(item.get("deadline_at")),
         "assignee": item.get("assignee") or "",
         "url": absolute_url(item.get("path", "/")),

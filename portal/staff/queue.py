@@ -67,7 +67,7 @@ def _fill_choices(form: QueueFilterForm, department_id: int) -> None:
     form.status.choices = [
         (StatusFilter.OPEN.value, _("Open requests")),
         (StatusFilter.ALL.value, _("All requests")),
-        *((value, status_label(value)) for value in casework_queue.VISIBLE),
+        *((value, status_label(value, staff=True)) for value in casework_queue.VISIBLE),
     ]
     services = list_services(db.session, department_id=department_id, active_only=False)
     form.service.choices = [

@@ -12,7 +12,8 @@ from tests.conftest import tr
 LANGUAGES = ["ar", "fr"]
 OTHER = {"ar": "fr", "fr": "ar"}
 SWITCH_LABEL = {"ar": "العربية", "fr": "Français"}
-DEMO = {account.role.value: account for account in ACCOUNTS}
+# The first demo account of each role (the demo has a second agent, supervisor and citizen too).
+DEMO = {account.role.value: account for account in reversed(ACCOUNTS)}
 
 
 def _register(visitor, lang: str, email: str, password: str, **overrides):
@@ -152,12 +153,14 @@ STAFF_PAGES = {
         "/admin/services/street-light-outage",
         "/admin/templates",
         "/admin/templates/new",
+        "/admin/templates/1",
         "/admin/holidays",
         "/staff/",
         "/dashboard/",
     ],
     "mayor_office": ["/dashboard/", "/account", "/account/password"],
-    "agent": ["/staff/", "/account"],
+    "agent": ["/staff/", "/staff/queue?assigned=me", "/staff/queue?status=all&sort=filed", "/account"],
+    "supervisor": ["/staff/queue", "/staff/queue?due=overdue", "/staff/queue?q=zzzz-nothing-matches"],
 }
 
 

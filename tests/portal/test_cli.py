@@ -27,11 +27,15 @@ def test_seed_demo_is_idempotent_and_prints_one_account_per_role(app, db):
 def test_seed_demo_files_the_demo_citizens_requests_once(app, db):
     from services.requests.models import ServiceRequest
 
+    from services.casework.duplicates import candidates
+
     runner = app.test_cli_runner()
-    assert "3 new demo requests" in runner.invoke(args=["seed", "demo"]).output
+    assert "5 new demo requests" in runner.invoke(args=["seed", "demo"]).output
     assert "0 new demo requests" in runner.invoke(args=["seed", "demo"]).output
-    statuses = db.session.scalars(select(ServiceRequest.status)).all()
-    assert sorted(statuses) == ["new", "new", "new"]
+    filed = db.session.scalars(select(ServiceRequest).order_by(ServiceRequest.id)).all()
+    assert [r.status for r in filed] == ["new"] * 5
+    # The neighbour's report of the same street lamp is offered to staff as a duplicate of the first one.
+    assert [c.request.id for c in candidates(db.session, filed[3])] == [filed[0].id]
 
 
 def test_seeded_demo_accounts_can_sign_in_with_the_printed_passwords(app, db, client):
