@@ -22,23 +22,6 @@ WEST = (-2.33, 34.91, -2.31, 34.93)
 EAST = (-2.31, 34.91, -2.29, 34.93)
 
 
-@pytest.fixture(autouse=True)
-def _detail_link(app):
-    """Until the request page is registered, its address is built by hand: these tests read only the href."""
-    if "staff.request_detail" in app.view_functions:
-        yield
-        return
-
-    def build(error, endpoint, values):
-        if endpoint == "staff.request_detail":
-            return f"/staff/requests/{values['number']}"
-        return None
-
-    app.url_build_error_handlers.append(build)
-    yield
-    app.url_build_error_handlers.remove(build)
-
-
 class Setting:
     def __init__(self, db, store):
         self.db = db
