@@ -57,16 +57,19 @@ run: install ## Serve the portal with demo data on http://127.0.0.1:5000 (embedd
 .PHONY: test-deps
 test-deps: system-deps $(VENV)/.dev assets translations
 
+# Both cores: each xdist worker has its own database and, for browser tests, its own live portal.
+PYTEST_WORKERS ?= 2
+
 .PHONY: test
 test: test-deps ## Run the whole suite on SpatiaLite, then on PostGIS
-	$(BIN)/pytest --db spatialite
-	$(BIN)/pytest --db postgis
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --db spatialite
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --db postgis
 
 .PHONY: test-spatialite test-postgis
 test-spatialite: test-deps ## Run the suite on SpatiaLite only
-	$(BIN)/pytest --db spatialite
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --db spatialite
 test-postgis: test-deps ## Run the suite on PostGIS only
-	$(BIN)/pytest --db postgis
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --db postgis
 
 .PHONY: lint
 lint: $(VENV)/.dev ## Check style with ruff

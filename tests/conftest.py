@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 from html import unescape
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from tests.smtp import SmtpServer
 
 BACKENDS = ("spatialite", "postgis")
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 
 
 def pytest_addoption(parser):
@@ -35,10 +37,18 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    """Build the .mo catalogs from the committed .po files, as `make` does."""
+    """Build the .mo catalogs from the committed .po files, as `make` does (once: xdist workers start after)."""
     from babel.messages.frontend import CommandLineInterface
 
+    if hasattr(config, "workerinput"):
+        return
     CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(TRANSLATIONS)])
+
+
+def pytest_sessionstart(session):
+    """Clear the last run's screenshots once, before any xdist worker starts taking new ones."""
+    if not hasattr(session.config, "workerinput"):
+        shutil.rmtree(SCREENSHOTS / session.config.getoption("--db"), ignore_errors=True)
 
 
 def tr(language: str, message: str) -> str:

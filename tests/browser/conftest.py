@@ -3,7 +3,6 @@
 import contextlib
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from tests.conftest import SCREENSHOTS as OUTPUT
 from tests.conftest import make_app
 from tests.pgcluster import postgis_database
 
@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--metrics-recording-only",
     "--font-render-hinting=none",
 ]
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+
 SERIOUS = {"serious", "critical"}
 
 
@@ -96,7 +96,6 @@ def chromium():
 @pytest.fixture(scope="session")
 def screenshots(backend):
     folder = OUTPUT / backend
-    shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -25,9 +25,8 @@ def test_seed_demo_is_idempotent_and_prints_one_account_per_role(app, db):
 
 
 def test_seed_demo_files_the_demo_citizens_requests_once(app, db):
-    from services.requests.models import ServiceRequest
-
     from services.casework.duplicates import candidates
+    from services.requests.models import ServiceRequest
 
     runner = app.test_cli_runner()
     assert "5 new demo requests" in runner.invoke(args=["seed", "demo"]).output
