@@ -1,0 +1,1 @@
+"""Street lighting: light points, cabinets, their energy and their upkeep."""
