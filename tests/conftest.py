@@ -189,6 +189,20 @@ def store(tmp_path):
     return FileStore(tmp_path / "uploads")
 
 
+PUBLIC_URL = "https://e.berkane.ma"
+
+
+@pytest.fixture
+def mail(app, smtp_server, monkeypatch):
+    """The portal's mail settings pointed at the local SMTP server, with a public address for links."""
+    monkeypatch.setitem(app.config, "MAIL_SERVER", smtp_server.host)
+    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
+    monkeypatch.setitem(app.config, "MAIL_SECURITY", "none")
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
+    monkeypatch.setitem(app.config, "PUBLIC_URL", PUBLIC_URL)
+    return smtp_server
+
+
 @pytest.fixture
 def smtp_server():
     """A real SMTP server on 127.0.0.1 and a free port; `.messages` lists the emails it accepted, parsed."""

@@ -9,10 +9,9 @@ from sqlalchemy import select
 
 from services.notifications import outbox
 from services.notifications.models import OutboxMessage
-from tests.conftest import page_text, tr
+from tests.conftest import PUBLIC_URL, page_text, tr
 from tests.smtp import HOST, free_port
 
-PUBLIC_URL = "https://e.berkane.ma"
 NUMBER = "BRK-2026-000123-K"
 RECEIVED = {
     "tracking_number": NUMBER,
@@ -22,17 +21,6 @@ RECEIVED = {
     "deadline": "2026-12-08",
     "path": f"/track/{NUMBER}",
 }
-
-
-@pytest.fixture
-def mail(app, smtp_server, monkeypatch):
-    """The portal's mail settings pointed at the local SMTP server."""
-    monkeypatch.setitem(app.config, "MAIL_SERVER", smtp_server.host)
-    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
-    monkeypatch.setitem(app.config, "MAIL_SECURITY", "none")
-    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
-    monkeypatch.setitem(app.config, "PUBLIC_URL", PUBLIC_URL)
-    return smtp_server
 
 
 def queue(db, kind=outbox.REQUEST_RECEIVED, locale="ar", recipient="citizen@example.org", **context):

@@ -9,20 +9,8 @@ from sqlalchemy import func, select
 from services.accounts.models import Role
 from services.db import utcnow
 from services.notifications.models import MessageKind, OutboxMessage
-from tests.conftest import TRANSLATIONS, tr
+from tests.conftest import PUBLIC_URL, TRANSLATIONS, tr
 from tests.factories import make_department, make_request, make_service, make_user
-
-PUBLIC_URL = "https://e.berkane.ma"
-
-
-@pytest.fixture
-def mail(app, smtp_server, monkeypatch):
-    monkeypatch.setitem(app.config, "MAIL_SERVER", smtp_server.host)
-    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
-    monkeypatch.setitem(app.config, "MAIL_SECURITY", "none")
-    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
-    monkeypatch.setitem(app.config, "PUBLIC_URL", PUBLIC_URL)
-    return smtp_server
 
 
 def run(app, *args):

@@ -12,10 +12,9 @@ from services.accounts.models import Role
 from services.casework import actions
 from services.notifications import outbox
 from services.notifications.models import MessageKind, OutboxMessage
-from tests.conftest import TRANSLATIONS, tr
+from tests.conftest import PUBLIC_URL, TRANSLATIONS, tr
 from tests.factories import make_request, make_service, make_user
 
-PUBLIC_URL = "https://e.berkane.ma"
 NUMBER = "BRK-2026-000123-4"
 MASTER = "BRK-2026-000100-7"
 REQUEST = {
@@ -25,16 +24,6 @@ REQUEST = {
     "path": f"/track/{NUMBER}",
     "status": "in_progress",
 }
-
-
-@pytest.fixture
-def mail(app, smtp_server, monkeypatch):
-    monkeypatch.setitem(app.config, "MAIL_SERVER", smtp_server.host)
-    monkeypatch.setitem(app.config, "MAIL_PORT", smtp_server.port)
-    monkeypatch.setitem(app.config, "MAIL_SECURITY", "none")
-    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
-    monkeypatch.setitem(app.config, "PUBLIC_URL", PUBLIC_URL)
-    return smtp_server
 
 
 def deliver(app, db, kind, locale, **context):
