@@ -47,6 +47,8 @@ def import_models() -> None:
     """Every model module, so the shared metadata (and so Alembic) knows every table."""
     for module in (
         "gis.districts.models",
+        "gis.lighting.models",
+        "gis.sanitation.models",
         "services.accounts.models",
         "services.casework.models",
         "services.catalog.models",

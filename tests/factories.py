@@ -3,9 +3,11 @@
 import itertools
 
 from geoalchemy2.shape import from_shape
-from shapely.geometry import MultiPolygon, box
+from shapely.geometry import MultiPolygon, Point, box
 
 from gis.districts.models import District
+from gis.lighting.models import LightPoint
+from gis.sanitation.models import WasteContainer
 from services.accounts.models import Department, Role, User
 from services.accounts.passwords import hash_password
 
@@ -101,3 +103,32 @@ def make_request(session, store, *, service=None, user=None, values=None, files=
     )
     session.flush()
     return filed.request
+
+
+def make_light(session, *, lon: float = -2.32, lat: float = 34.92, **overrides):
+    n = next(_seq)
+    values = {
+        "code": f"L-{n:06d}",
+        "technology": "hps",
+        "power_w": 150,
+        "pole_height_m": 8.0,
+        "geom": from_shape(Point(lon, lat), srid=4326),
+    } | overrides
+    light = LightPoint(**values)
+    session.add(light)
+    session.flush()
+    return light
+
+
+def make_container(session, *, lon: float = -2.32, lat: float = 34.92, **overrides):
+    n = next(_seq)
+    values = {
+        "code": f"C-{n:06d}",
+        "kind": "household",
+        "capacity_l": 1100,
+        "geom": from_shape(Point(lon, lat), srid=4326),
+    } | overrides
+    container = WasteContainer(**values)
+    session.add(container)
+    session.flush()
+    return container

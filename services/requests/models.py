@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -45,6 +46,8 @@ class ServiceRequest(Base):
         CheckConstraint("citizen_id IS NOT NULL OR contact_email IS NOT NULL", name="someone_to_answer"),
         CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
         UniqueConstraint("year", "sequence"),
+        # Open reports on one street light or container (asset status, duplicates).
+        Index("ix_service_request_asset", "asset_layer", "asset_ref"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

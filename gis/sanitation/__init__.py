@@ -1,0 +1,1 @@
+"""Sanitation: waste containers, collection zones and routes, dumping hotspots, collection rounds."""
