@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
 
+from gis import assets
+from gis.assets import Asset
 from gis.districts.models import District
 from gis.districts.queries import district_at
 from services.catalog.forms import FieldDef, FieldType
@@ -19,8 +21,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DEFAULT_MAX_LENGTH = {FieldType.TEXT: 200, FieldType.TEXTAREA: 4000}
 ADDRESS_MAX = 300
 YES, NO = "yes", "no"
-# Location sub-inputs travel as "<field>__district", "<field>__address", "<field>__lat", "<field>__lon".
-LOCATION_PARTS = ("district", "address", "lat", "lon")
+# Location sub-inputs travel as "<field>__district", "<field>__address", "<field>__lat", "<field>__lon",
+# and, for services about an asset, "<field>__asset" (the reference code on the pole or the container).
+LOCATION_PARTS = ("district", "address", "lat", "lon", "asset")
 
 
 def part(name: str, sub: str) -> str:
@@ -33,9 +36,16 @@ class Location:
     address: str
     lon: float | None = None
     lat: float | None = None
+    asset_ref: str | None = None
 
     def to_json(self) -> dict:
-        return {"district_id": self.district_id, "address": self.address, "lon": self.lon, "lat": self.lat}
+        return {
+            "district_id": self.district_id,
+            "address": self.address,
+            "lon": self.lon,
+            "lat": self.lat,
+            "asset_ref": self.asset_ref,
+        }
 
 
 @dataclass
@@ -144,17 +154,39 @@ def _coordinate(raw: str, low: float, high: float) -> float | None:
     return value if low <= value <= high else float("nan")
 
 
-def _location(session: Session, f: FieldDef, values: dict[str, str]) -> Location | None:
+def _asset(session: Session, f: FieldDef, layer: str | None, values: dict[str, str], lon, lat) -> Asset | None:
+    """The asset the report is about: typed by its code, or the nearest within 50 m of the clicked point."""
+    code = assets.normalise_code(values.get(part(f.name, "asset")) or "")
+    if layer is None or layer not in assets.LAYERS:
+        return None
+    if code:
+        found = assets.find(session, layer, code)
+        if found is None:
+            raise Invalid("asset_unknown", field=part(f.name, "asset"))
+        return found
+    if lon is not None and lat is not None and lon == lon and lat == lat:
+        return assets.nearest(session, layer, lon, lat)
+    return None
+
+
+def _location(session: Session, f: FieldDef, values: dict[str, str], layer: str | None = None) -> Location | None:
     district_raw = (values.get(part(f.name, "district")) or "").strip()
     address = " ".join((values.get(part(f.name, "address")) or "").split())
     lon = _coordinate(values.get(part(f.name, "lon")), -180, 180)
     lat = _coordinate(values.get(part(f.name, "lat")), -90, 90)
+    asset = _asset(session, f, layer, values, lon, lat)
+    if asset is not None:
+        # The asset's surveyed position is more precise than a click; its code stands in for an address.
+        lon, lat = asset.lon, asset.lat
+        address = address or asset.code
     if not (district_raw or address or lon is not None or lat is not None):
         if f.required:
             raise Invalid("location_required", field=part(f.name, "district"))
         return None
 
     def district() -> District:
+        if asset is not None and asset.district_id is not None:
+            return session.get(District, asset.district_id)
         if lon is not None or lat is not None:
             if lon is None or lat is None or lon != lon or lat != lat:  # NaN: not a number or out of range
                 raise Invalid("location_invalid", field=part(f.name, "district"))
@@ -179,11 +211,16 @@ def _location(session: Session, f: FieldDef, values: dict[str, str]) -> Location
         return address
 
     clean = collect(district=district, address=checked_address)
-    return Location(clean["district"].id, clean["address"], lon, lat)
+    return Location(clean["district"].id, clean["address"], lon, lat, asset.code if asset is not None else None)
 
 
 def check_answers(
-    session: Session, fields: list[FieldDef], values: dict[str, str], files: dict[str, list[Upload]]
+    session: Session,
+    fields: list[FieldDef],
+    values: dict[str, str],
+    files: dict[str, list[Upload]],
+    *,
+    asset_layer: str | None = None,
 ) -> CleanAnswers:
     """Every field checked; one Invalid listing each wrong field, or the clean answers."""
     checks = {}
@@ -202,7 +239,7 @@ def check_answers(
         elif f.type is FieldType.FILE:
             checks[f.name] = lambda f=f: _files(f, files.get(f.name, []))
         elif f.type is FieldType.LOCATION:
-            checks[f.name] = lambda f=f: _location(session, f, values)
+            checks[f.name] = lambda f=f: _location(session, f, values, asset_layer)
     results = collect(**checks)
 
     clean = CleanAnswers()

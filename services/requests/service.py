@@ -22,7 +22,7 @@ from services.clock import local
 from services.db import as_utc, utcnow
 from services.errors import Conflict, Invalid, NotAllowed, NotFound, collect
 from services.notifications import outbox
-from services.requests import holidays, tracking
+from services.requests import assets, holidays, tracking
 from services.requests.answers import check_answers
 from services.requests.models import Attachment, RequestEvent, ServiceRequest
 from services.requests.uploads import CheckedFile, FileStore, Upload, check_file
@@ -133,7 +133,7 @@ def file_request(
     kind = ServiceKind(service.kind)
     locale = locale if locale in ("ar", "fr") else "ar"
     email, phone = _contact(user, kind, contact_email, contact_phone)
-    clean = check_answers(session, parse_fields(version.fields), values, files)
+    clean = check_answers(session, parse_fields(version.fields), values, files, asset_layer=version.asset_layer)
 
     now = now or utcnow()
     year = local(now).year
@@ -163,6 +163,7 @@ def file_request(
     if clean.location is not None:
         request.district_id = clean.location.district_id
         request.address = clean.location.address
+        request.asset_ref = clean.location.asset_ref
         if clean.location.lon is not None:
             request.location = from_shape(Point(clean.location.lon, clean.location.lat), srid=4326)
     request.search_text = search_text(request)
@@ -180,6 +181,7 @@ def file_request(
         data={"department_id": request.department_id},
     )
     session.flush()
+    assets.status_changed(session, request, None, request.status, at=now, actor_id=user.id if user else None)
     if user is not None:
         transitions.notify(
             session, request, "request_received", filed_at=now.isoformat(), deadline=request.deadline_date.isoformat()

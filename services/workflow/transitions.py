@@ -17,6 +17,7 @@ from services.catalog.models import ServiceKind
 from services.db import as_utc, utcnow
 from services.errors import Invalid, InvalidTransition, NotAllowed
 from services.notifications import outbox
+from services.requests import assets
 from services.requests.models import RequestEvent, ServiceRequest
 from services.workflow.states import DECIDED_STATES, OPEN_STATES, Status
 
@@ -243,6 +244,7 @@ def apply(
         at=now,
     )
     session.flush()
+    assets.status_changed(session, request, source, t.target.value, at=now, actor_id=user.id if user else None)
     if t.emails_citizen:
         notify(session, request, "status_changed", status=t.target.value, message=note or "", **(email or {}))
     return entry

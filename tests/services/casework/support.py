@@ -26,7 +26,9 @@ class Office:
     agent: User
     supervisor: User
 
-    def report(self, session, store, *, lat=CENTRE[0], lon=CENTRE[1], text="Lampe éteinte", district="", **kw):
+    def report(
+        self, session, store, *, lat=CENTRE[0], lon=CENTRE[1], text="Lampe éteinte", district="", asset="", **kw
+    ):
         """A report filed by a new citizen (or `user`), at a point or, with lat=None, in a declared district."""
         values = {
             "details": text,
@@ -34,6 +36,7 @@ class Office:
             "place__lat": "" if lat is None else str(lat),
             "place__lon": "" if lon is None else str(lon),
             "place__address": "Rue des Orangers",
+            "place__asset": asset,
         }
         return make_request(session, store, service=self.service, values=values, **kw)
 
