@@ -5,6 +5,7 @@ checked by services.requests.answers, the single place that knows the rules.
 """
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
@@ -50,6 +51,13 @@ def _describe(f: FieldDef, lang: str) -> str:
     if f.type is FieldType.DATE:
         hint = f"{hint} {_('For example 2026-03-27 (year-month-day).')}".strip()
     return hint
+
+
+# Services about a specific asset ask for the reference code printed on it (the way to point at it without a map).
+ASSET_CODE_LABELS = {
+    "street_light": (_l("Reference code on the pole (optional)"), "BRK-L-000123"),
+    "waste_container": (_l("Reference code on the container (optional)"), "BRK-C-00042"),
+}
 
 
 def build_form(version, lang: str, districts, *, anonymous: bool) -> tuple[FlaskForm, list[dict]]:
@@ -106,6 +114,16 @@ def build_form(version, lang: str, districts, *, anonymous: bool) -> tuple[Flask
             )
             attrs[part(f.name, "lat")] = HiddenField()
             attrs[part(f.name, "lon")] = HiddenField()
+            if version.asset_layer in ASSET_CODE_LABELS:
+                label_text, example = ASSET_CODE_LABELS[version.asset_layer]
+                attrs[part(f.name, "asset")] = StringField(
+                    label_text,
+                    description=_(
+                        "Printed on it, for example %(example)s. With the code, district and address are optional.",
+                        example=example,
+                    ),
+                    render_kw={"maxlength": 40, "dir": "ltr", "autocapitalize": "characters", "spellcheck": "false"},
+                )
         layout.append({"def": f, "label": label, "description": description})
     if anonymous:
         attrs["contact_email"] = EmailField(

@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from gis import assets
 from gis.districts.queries import list_districts
 from portal.auth.access import roles_required
 from portal.citizen.filing import build_form
@@ -37,6 +38,7 @@ from services.catalog.models import ServiceKind
 from services.certificates import service as certificates
 from services.errors import NotAllowed, NotFound, ServiceError
 from services.requests import service as requests
+from services.requests.answers import part
 from services.requests.models import Attachment, RequestEvent, ServiceRequest
 from services.requests.uploads import FileStore, Upload
 from services.workflow import transitions
@@ -92,8 +94,10 @@ def file_request(code: str):
     districts = list_districts(db.session) if any(f.type is FieldType.LOCATION for f in fields) else []
     form, layout = build_form(version, lang, districts, anonymous=user is None)
     status = 200
+    asset = None
     if not form.is_submitted():
         form.idempotency_key.data = requests.new_idempotency_key()
+        asset = _prefill_asset(form, fields, version.asset_layer, request.args.get("asset", ""))
     elif form.validate():
         file_names = [f.name for f in fields if f.type is FieldType.FILE]
         try:
@@ -136,8 +140,30 @@ def file_request(code: str):
     else:
         status = 400
     return render_template(
-        "citizen/file.html", service=service, version=version, form=form, layout=layout, anonymous=user is None
+        "citizen/file.html",
+        service=service,
+        version=version,
+        form=form,
+        layout=layout,
+        anonymous=user is None,
+        asset=asset,
     ), status
+
+
+def _prefill_asset(form, fields, layer: str | None, code: str):
+    """Opened from a light's or a container's popup on the city map: the form starts on that asset."""
+    location = next((f for f in fields if f.type is FieldType.LOCATION), None)
+    if location is None or not layer or not code or part(location.name, "asset") not in form:
+        return None
+    found = assets.find(db.session, layer, code)
+    if found is None:
+        return None
+    form[part(location.name, "asset")].data = found.code
+    form[part(location.name, "lat")].data = f"{found.lat:.6f}"
+    form[part(location.name, "lon")].data = f"{found.lon:.6f}"
+    if found.district_id is not None:
+        form[part(location.name, "district")].data = str(found.district_id)
+    return found
 
 
 def viewable(number: str) -> tuple[ServiceRequest | None, bool]:

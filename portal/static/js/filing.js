@@ -22,6 +22,7 @@
     var lon = box.querySelector("[data-role=lon]");
     var select = box.querySelector("select");
     var picked = box.querySelector(".location__picked");
+    var asset = box.querySelector("input[name$='__asset']");
     if (!mapElement || !lat || !lon || !select) return;
     mapElement.hidden = false;
     var map = L.map(mapElement, { attributionControl: false, zoomSnap: 0.25 });
@@ -50,6 +51,8 @@
         }).addTo(map);
         map.fitBounds(layer.getBounds());
         layer.on("click", function (event) {
+          // A new point replaces the asset chosen before; the server snaps it to the nearest one again.
+          if (asset) asset.value = "";
           place(event.latlng, event.layer.feature.id);
         });
         if (lat.value && lon.value) {
