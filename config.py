@@ -84,6 +84,13 @@ class Config:
     # Ed25519 private key (PEM) that signs issued certificates; `flask certificates keygen` makes one.
     SIGNING_KEY_FILE = os.environ.get("SIGNING_KEY_FILE", str(INSTANCE_DIR / "signing_key.pem"))
 
+    # Street-lighting energy estimates: the commune's electricity tariff (MAD per kWh, taxes included) and the
+    # grid's emission factor (kg CO2 per kWh); the LED-retrofit scenario's defaults, which staff may vary.
+    LIGHTING_TARIFF_MAD_PER_KWH = float(os.environ.get("LIGHTING_TARIFF_MAD_PER_KWH", "1.30"))
+    LIGHTING_CO2_KG_PER_KWH = float(os.environ.get("LIGHTING_CO2_KG_PER_KWH", "0.70"))
+    LED_EQUIVALENT_RATIO = float(os.environ.get("LED_EQUIVALENT_RATIO", "0.5"))
+    LED_UNIT_COST_MAD = float(os.environ.get("LED_UNIT_COST_MAD", "2500"))
+
     @classmethod
     def init_app(cls, app) -> None:
         """Hook for settings that need the environment at start-up time."""

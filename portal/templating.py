@@ -30,6 +30,7 @@ NAVIGATION = [
     ("citizen.lookup", _l("Follow a request"), None),
     ("citizen.my_requests", _l("My requests"), (Role.CITIZEN,)),
     ("staff.index", _l("Staff area"), STAFF_ROLES),
+    ("staff.lighting", _l("Street lighting"), (*STAFF_ROLES, Role.MAYOR_OFFICE)),
     ("dashboard.index", _l("Dashboard"), DASHBOARD_ROLES),
     ("admin.index", _l("Administration"), (Role.ADMIN,)),
     ("auth.account", _l("My account"), tuple(Role)),

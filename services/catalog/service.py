@@ -222,3 +222,19 @@ def list_services(
     for term in normalise(query).split()[:8]:
         stmt = stmt.where(Service.search_text.like(f"%{_like_escape(term)}%", escape="\\"))
     return list(session.scalars(stmt))
+
+
+def services_for_layer(session: Session, layer: str) -> list[Service]:
+    """Active e-services whose current version reports on assets of `layer` (street lights, containers)."""
+    services = session.scalars(
+        select(Service)
+        .where(Service.is_active.is_(True))
+        .options(selectinload(Service.versions))
+        .order_by(Service.id)
+    )
+    return [s for s in services if s.versions and s.current.asset_layer == layer]
+
+
+def departments_for_layer(session: Session, layer: str) -> set[int]:
+    """Departments that look after a layer: those handling an active e-service about its assets."""
+    return {s.department_id for s in services_for_layer(session, layer)}

@@ -1,0 +1,60 @@
+"""Forms of the street-lighting pages: the energy scenario (GET, changes nothing) and a light's state (POST)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from gis.lighting.models import LampTechnology, LightStatus, MaintenanceKind
+from gis.lighting.upkeep import NOTE_MAX
+
+LIGHT_STATUS_LABELS = {
+    LightStatus.WORKING.value: _l("Working"),
+    LightStatus.OUT.value: _l("Out"),
+    LightStatus.FLICKERING.value: _l("Flickering"),
+    LightStatus.DAY_BURNING.value: _l("Burning by day"),
+    LightStatus.DAMAGED.value: _l("Damaged"),
+}
+
+TECHNOLOGY_LABELS = {
+    LampTechnology.LED.value: _l("LED"),
+    LampTechnology.HPS.value: _l("High-pressure sodium"),
+    LampTechnology.METAL_HALIDE.value: _l("Metal halide"),
+}
+MAINTENANCE_LABELS = {
+    MaintenanceKind.FAULT_REPORTED.value: _l("Fault reported"),
+    MaintenanceKind.REPAIRED.value: _l("Repaired"),
+    MaintenanceKind.STATUS_SET.value: _l("State changed"),
+    MaintenanceKind.LAMP_REPLACED.value: _l("Lamp replaced"),
+    MaintenanceKind.INSPECTED.value: _l("Inspected"),
+}
+
+
+class ScenarioForm(FlaskForm):
+    """Read from the query string: bookmarkable, and no token needed as nothing is saved."""
+
+    class Meta:
+        csrf = False
+
+    year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=2000, max=2100)])
+    led_percent = IntegerField(
+        _l("Power of the LED replacing a lamp, in % of the old lamp's"),
+        validators=[Optional(), NumberRange(min=10, max=100)],
+        render_kw={"inputmode": "numeric", "dir": "ltr"},
+    )
+    led_cost = DecimalField(
+        _l("Cost of one LED lamp, fitted (MAD)"),
+        validators=[Optional(), NumberRange(min=0, max=100_000)],
+        render_kw={"inputmode": "decimal", "dir": "ltr"},
+    )
+
+
+class LightStatusForm(FlaskForm):
+    status = SelectField(
+        _l("State found on site"),
+        choices=[SelectChoice(value, label) for value, label in LIGHT_STATUS_LABELS.items()],
+        validators=[InputRequired()],
+    )
+    note = TextAreaField(_l("What was done (optional)"), render_kw={"rows": 3, "maxlength": NOTE_MAX})
+    submit = SubmitField(_l("Record the visit"))
