@@ -230,6 +230,8 @@ def answer_rows(req: ServiceRequest, lang: str) -> list[tuple[str, str, list]]:
         elif f.type is FieldType.LOCATION:
             district = req.district
             text = f"{req.address} — {localized(district)}" if district else req.address or ""
+            if req.asset_ref and req.asset_ref != req.address:
+                text = _("%(place)s (equipment %(code)s)", place=text, code=req.asset_ref)
         else:
             text = str(value)
         rows.append((label, text, []))
