@@ -82,6 +82,21 @@ def nights(year: int, month: int) -> list[date]:
     return [first + timedelta(days=n) for n in range((following - first).days)]
 
 
+def hours_between(
+    start: datetime, end: datetime, schedule: Sequence[DimStep] = (), *, depression: float = SWITCH_DEPRESSION
+) -> float:
+    """Full-power-equivalent burning hours between two moments (two meter readings, say)."""
+    total = 0.0
+    day = start.astimezone(LOCAL_TZ).date() - timedelta(days=1)
+    while day <= end.astimezone(LOCAL_TZ).date():
+        on, off = night(day, depression=depression)
+        on, off = max(on, start), min(off, end)
+        if on < off:
+            total += full_power_hours(on, off, schedule)
+        day += timedelta(days=1)
+    return total
+
+
 @dataclass(frozen=True)
 class Load:
     """Lamps that burn together: how many, the power of each, and their cabinet's schedule."""

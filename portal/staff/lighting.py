@@ -1,6 +1,6 @@
 """Street lighting for staff and the mayor's office: faults, repair times, energy, and a light's upkeep."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from gis.lighting import queries, upkeep
+from gis.lighting import cabinets, queries, upkeep
 from gis.lighting.models import LightPoint, LightStatus
 from portal.auth.access import STAFF_ROLES, roles_required
 from portal.errors import apply_to_form
@@ -17,13 +17,15 @@ from portal.staff.lighting_forms import (
     LIGHT_STATUS_LABELS,
     MAINTENANCE_LABELS,
     TECHNOLOGY_LABELS,
+    DimmingForm,
     LightStatusForm,
+    ReadingForm,
     ScenarioForm,
 )
 from portal.staff.routes import bp
 from services.accounts.models import Role
 from services.catalog import service as catalog
-from services.clock import local
+from services.clock import LOCAL_TZ, local
 from services.db import utcnow
 from services.errors import NotFound, ServiceError
 from services.requests.models import ServiceRequest
@@ -149,4 +151,61 @@ def light_detail(code: str):
         tracking={r.id: r.tracking_number for r in reports},
         status_labels=LIGHT_STATUS_LABELS,
         working=LightStatus.WORKING.value,
+    ), status
+
+
+@bp.route("/lighting/cabinets/<code>", methods=["GET", "POST"])
+@roles_required(*LIGHTING_ROLES)
+def cabinet_detail(code: str):
+    try:
+        cabinet = cabinets.get_cabinet(db.session, code)
+    except NotFound:
+        abort(404)
+    maintainer = may_maintain(current_user)
+    dimming_form = DimmingForm(prefix="dimming") if maintainer else None
+    reading_form = ReadingForm(prefix="reading") if maintainer else None
+    status = 200
+    if request.method == "POST":
+        if not maintainer:
+            abort(403)
+        form = dimming_form if "dimming-submit" in request.form else reading_form
+        if form.validate():
+            try:
+                if form is dimming_form:
+                    cabinets.set_dimming(db.session, cabinet.code, [step.data for step in form.steps])
+                    done = _("The dimming schedule is saved.")
+                else:
+                    cabinets.record_reading(
+                        db.session,
+                        cabinet.code,
+                        read_at=form.read_at.data.replace(tzinfo=LOCAL_TZ).astimezone(UTC),
+                        index_kwh=form.index_kwh.data,
+                        actor_id=current_user.id,
+                    )
+                    done = _("The reading is recorded.")
+                db.session.commit()
+            except ServiceError as exc:
+                db.session.rollback()
+                apply_to_form(form, exc)
+                status = 400
+            else:
+                flash(done, "success")
+                return redirect(url_for("staff.cabinet_detail", code=cabinet.code), 303)
+        else:
+            status = 400
+    elif dimming_form is not None:
+        for row, step in zip(dimming_form.steps, cabinet.dimming or [], strict=False):
+            row.form.start.data, row.form.end.data = step["start"], step["end"]
+            row.form.level.data = f"{step['level'] * 100:g}"
+    lights = db.session.scalars(
+        select(LightPoint).where(LightPoint.cabinet_id == cabinet.id).order_by(LightPoint.code)
+    ).all()
+    return render_template(
+        "staff/cabinet.html",
+        cabinet=cabinet,
+        lights=lights,
+        periods=list(reversed(cabinets.periods(db.session, cabinet))),
+        dimming_form=dimming_form,
+        reading_form=reading_form,
+        status_labels=LIGHT_STATUS_LABELS,
     ), status

@@ -2,10 +2,22 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from gis.lighting.cabinets import MAX_STEPS
 from gis.lighting.models import LampTechnology, LightStatus, MaintenanceKind
 from gis.lighting.upkeep import NOTE_MAX
 
@@ -58,3 +70,22 @@ class LightStatusForm(FlaskForm):
     )
     note = TextAreaField(_l("What was done (optional)"), render_kw={"rows": 3, "maxlength": NOTE_MAX})
     submit = SubmitField(_l("Record the visit"))
+
+
+class DimmingStepForm(Form):
+    start = StringField(_l("From"), render_kw={"type": "time", "dir": "ltr"})
+    end = StringField(_l("To"), render_kw={"type": "time", "dir": "ltr"})
+    level = StringField(_l("Power (%)"), render_kw={"inputmode": "numeric", "dir": "ltr"})
+
+
+class DimmingForm(FlaskForm):
+    steps = FieldList(FormField(DimmingStepForm), min_entries=MAX_STEPS, max_entries=MAX_STEPS)
+    submit = SubmitField(_l("Save the schedule"))
+
+
+class ReadingForm(FlaskForm):
+    read_at = DateTimeLocalField(_l("Read on"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
+    index_kwh = StringField(
+        _l("Meter index (kWh)"), validators=[InputRequired()], render_kw={"inputmode": "decimal", "dir": "ltr"}
+    )
+    submit = SubmitField(_l("Record the reading"))

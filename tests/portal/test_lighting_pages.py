@@ -127,3 +127,34 @@ def test_staff_of_other_departments_read_a_light_but_cannot_record_visits(client
 def test_an_unknown_light_is_not_found(client, db, login_as):
     login_as(Role.ADMIN)
     assert client.get("/staff/lighting/lights/NOPE-1").status_code == 404
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_a_lighting_agent_sets_a_cabinets_dimming_and_records_its_meter(
+    client, db, login_as, lighting_department, lang
+):
+    box = cabinet(db)
+    make_light(db.session, power_w=100, cabinet_id=box.id)
+    login_as(Role.AGENT, department=lighting_department)
+    client.set_cookie("brk_lang", lang)
+    url = f"/staff/lighting/cabinets/{box.code}"
+    steps = {"dimming-steps-0-start": "00:00", "dimming-steps-0-end": "05:00", "dimming-steps-0-level": "50"}
+    assert client.submit(url, steps | {"dimming-submit": "1"}).status_code == 303
+    for day, index in (("2026-01-01T12:00", "100"), ("2026-02-01T12:00", "160")):
+        response = client.submit(url, {"reading-read_at": day, "reading-index_kwh": index, "reading-submit": "1"})
+        assert response.status_code == 303
+    db.session.expire_all()
+    saved = db.session.get(Cabinet, box.id)
+    assert saved.dimming == [{"start": "00:00", "end": "05:00", "level": 0.5}]
+    assert [float(r.index_kwh) for r in saved.readings] == [100, 160]
+    text = page_text(client.get(url))
+    assert "60" in text and tr(lang, "Meter readings") in text
+
+    response = client.submit(
+        url, {"reading-read_at": "2026-03-01T12:00", "reading-index_kwh": "90", "reading-submit": "1"}
+    )
+    assert response.status_code == 400
+    message = tr(lang, "This index is lower than an earlier reading (or higher than a later one).")
+    assert message in page_text(response)
+    db.session.expire_all()
+    assert len(db.session.get(Cabinet, box.id).readings) == 2
