@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.gis_cli import gis_cli
 from services import demo
 from services.accounts import service as accounts
 from services.accounts.models import Role
@@ -284,3 +285,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(notifications_cli)
     app.cli.add_command(requests_cli)
     app.cli.add_command(certificates_cli)
+    app.cli.add_command(gis_cli)
