@@ -102,7 +102,8 @@ def import_(layer, file, mappings, srid, source_layer, dry_run, report):
     FILE is GeoJSON, a Shapefile (.shp or .zip), a GeoPackage or CSV (WKT, or lon/lat columns for points).
     Coordinates are reprojected from the file's coordinate system (Lambert Nord Maroc, EPSG:26191, or any
     other it declares) to WGS84. A light's cabinet and street, a route's zone, are given by their codes;
-    a feature without a district is placed in the district its geometry lies in.
+    a feature without a district is placed in the district its geometry lies in. Times without an offset
+    are read as Berkane's local time.
     """
     try:
         mapping = importing.parse_mapping(mappings)
@@ -128,6 +129,12 @@ def import_(layer, file, mappings, srid, source_layer, dry_run, report):
             click.echo(f"{_where(problem)}: {describe(problem)}", err=True)
         if len(plan.problems) > SHOWN_MAX:
             click.echo(f"... and {len(plan.problems) - SHOWN_MAX} more (see --report).", err=True)
+        if not source.crs_declared and any(p.code == "outside_area" for p in plan.problems):
+            click.echo(
+                f"The file declares no coordinate system, so it was read as {source.crs}: if its coordinates are "
+                "in metres, give --srid (26191 for Lambert Nord Maroc).",
+                err=True,
+            )
         features = len({p.feature for p in plan.problems})
         raise click.ClickException(f"{len(plan.problems)} problems in {features} features: nothing was imported.")
     summary = f"{plan.created} to create, {plan.updated} to update, {plan.unchanged} unchanged"

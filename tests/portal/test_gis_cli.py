@@ -192,3 +192,15 @@ def test_the_gis_commands_list_every_layer(app):
     assert result.exit_code == 0
     for layer in ("districts", "streets", "cabinets", "lights", "containers", "zones", "routes", "depots"):
         assert layer in result.output
+
+
+def test_metres_in_a_file_without_coordinate_system_suggest_the_srid_option(app, db, tmp_path):
+    x, y = to_lambert(Point(-2.32, 34.92)).coords[0]
+    path = tmp_path / "depots.csv"
+    path.write_text(f"code,name_ar,name_fr,x,y\nD-1,المستودع,Dépôt,{x},{y}\n", encoding="utf-8")
+
+    refused = gis(app, "import", "depots", path)
+    imported = gis(app, "import", "depots", path, "--srid", LAMBERT)
+
+    assert refused.exit_code == 1 and "give --srid (26191 for Lambert Nord Maroc)" in refused.output
+    assert imported.exit_code == 0 and "in EPSG:26191 (no coordinate system declared: assumed)" in imported.output
