@@ -42,6 +42,7 @@ PROBLEMS = {
 FILE_ERRORS = {
     "import_file_unreadable": "The file cannot be read as GIS data: {detail}",
     "import_crs_unknown": "The coordinate system {crs} is not known.",
+    "import_encoding_unknown": "The character set {encoding!r} is not known.",
     "import_crs_conflict": "The file declares {declared}, but --srid says {given}.",
     "import_mapping_invalid": "Write each mapping as FIELD=COLUMN, not {mapping!r}.",
     "import_field_unknown": "The layer has no field {field!r}.",
@@ -92,11 +93,12 @@ def write_report(path: Path, problems: list[importing.Problem]) -> None:
 @click.option("--map", "mappings", multiple=True, metavar="FIELD=COLUMN", help="Read FIELD from COLUMN (repeatable).")
 @click.option("--srid", type=int, help="EPSG code of a file that declares no coordinate system [default: 4326].")
 @click.option("--source-layer", help="Layer of the file to read, when it holds several (GeoPackage).")
+@click.option("--encoding", help="Character set of a Shapefile without a .cpg file, e.g. cp1256 (Arabic Windows).")
 @click.option("--dry-run", is_flag=True, help="Check every feature and say what would change; write nothing.")
 @click.option(
     "--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the problems to a CSV file."
 )
-def import_(layer, file, mappings, srid, source_layer, dry_run, report):
+def import_(layer, file, mappings, srid, source_layer, encoding, dry_run, report):
     """Create or update (by code) the LAYER's features from FILE: all of them, or none if one is wrong.
 
     FILE is GeoJSON, a Shapefile (.shp or .zip), a GeoPackage or CSV (WKT, or lon/lat columns for points).
@@ -107,7 +109,7 @@ def import_(layer, file, mappings, srid, source_layer, dry_run, report):
     """
     try:
         mapping = importing.parse_mapping(mappings)
-        source = reading.read(file, srid=srid, source_layer=source_layer)
+        source = reading.read(file, srid=srid, source_layer=source_layer, encoding=encoding)
         reprojected = ", reprojected to EPSG:4326" if source.reprojected else ""
         assumed = "" if source.crs_declared else " (no coordinate system declared: assumed)"
         features = f"{len(source.features)} feature{'' if len(source.features) == 1 else 's'}"

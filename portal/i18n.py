@@ -175,6 +175,7 @@ ERROR_MESSAGES = {
     "import_column_missing": _l("The mapping names a column that is not in the file."),
     "import_file_unreadable": _l("This file cannot be read as GeoJSON, Shapefile, GeoPackage or CSV."),
     "import_crs_unknown": _l("The coordinate system of the file is not known."),
+    "import_encoding_unknown": _l("This character set is not known: give one like utf-8 or cp1256."),
     "import_crs_conflict": _l("The coordinate system given does not match the one the file declares."),
     "import_has_problems": _l("Some features of the file are not valid: nothing was imported."),
     "export_format_unknown": _l("Export to a GeoJSON (.geojson) or CSV (.csv) file."),

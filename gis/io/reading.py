@@ -1,5 +1,6 @@
 """Read a GeoJSON, Shapefile, GeoPackage or CSV file with GDAL (pyogrio) into features in EPSG:4326 (pyproj)."""
 
+import codecs
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -64,16 +65,30 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def read(path: str | Path, *, srid: int | None = None, source_layer: str | None = None) -> Source:
-    """Every feature of the file, reprojected to EPSG:4326; `srid` is the CRS of a file that declares none."""
+def read(
+    path: str | Path, *, srid: int | None = None, source_layer: str | None = None, encoding: str | None = None
+) -> Source:
+    """Every feature of the file, reprojected to EPSG:4326; `srid` is the CRS of a file that declares none.
+
+    `encoding` is the character set of a Shapefile without a .cpg file (cp1256 for one saved by an Arabic Windows).
+    """
     # GDAL takes a third of a second to load: only when a file is read, not at each start of the portal.
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
+    if encoding is not None:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise Invalid("import_encoding_unknown", encoding=encoding) from None
     path = Path(path)
     options = _CSV_OPTIONS if path.suffix.lower() == ".csv" else {}
     try:
-        meta, _fids, wkb, arrays = pyogrio.raw.read(str(path), layer=source_layer, datetime_as_string=True, **options)
+        meta, _fids, wkb, arrays = pyogrio.raw.read(
+            str(path), layer=source_layer, encoding=encoding, datetime_as_string=True, **options
+        )
+    except UnicodeDecodeError:
+        raise Invalid("import_file_unreadable", detail="its text is not in the character set given") from None
     except (DataSourceError, DataLayerError) as exc:
         raise Invalid("import_file_unreadable", detail=str(exc).splitlines()[0][:200]) from None
     declared = meta.get("crs")

@@ -35,7 +35,9 @@ def _column(values: list):
     return np.array(values, dtype=object)
 
 
-def write(path: Path, features: list[tuple[dict, object]], *, crs: str | None = "EPSG:4326") -> Path:
+def write(
+    path: Path, features: list[tuple[dict, object]], *, crs: str | None = "EPSG:4326", encoding: str = "UTF-8"
+) -> Path:
     """Write (properties, shapely geometry) pairs; every feature lists the same properties."""
     columns = list(features[0][0]) if features else []
     fields = [_column([props.get(name) for props, _ in features]) for name in columns]
@@ -45,11 +47,11 @@ def write(path: Path, features: list[tuple[dict, object]], *, crs: str | None = 
     with warnings.catch_warnings():
         # A Shapefile cuts long column names, as it does for the surveyors: expected, so not worth a warning.
         warnings.filterwarnings("ignore", "Normalized/laundered field name", RuntimeWarning)
-        _write(path, geometries, fields, columns, geometry_type, crs)
+        _write(path, geometries, fields, columns, geometry_type, crs, encoding)
     return path
 
 
-def _write(path, geometries, fields, columns, geometry_type, crs):
+def _write(path, geometries, fields, columns, geometry_type, crs, encoding):
     raw.write(
         str(path),
         geometries,
@@ -58,5 +60,5 @@ def _write(path, geometries, fields, columns, geometry_type, crs):
         driver=DRIVERS[path.suffix],
         crs=crs,
         geometry_type=geometry_type,
-        encoding="UTF-8" if path.suffix == ".shp" else None,
+        encoding=encoding if path.suffix == ".shp" else None,
     )

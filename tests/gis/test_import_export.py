@@ -151,6 +151,17 @@ def test_a_file_gdal_cannot_read_is_refused_with_a_reason(tmp_path):
     assert refused.value.code == "import_file_unreadable" and refused.value.params["detail"]
 
 
+def test_a_shapefile_without_its_character_set_file_is_read_in_the_encoding_given(db, tmp_path):
+    path = tmp_path / "depots.shp"
+    write(path, [({"code": "D-1", "name_ar": "المستودع البلدي", "name_fr": "Dépôt"}, Point(CENTRE))], encoding="cp1256")
+    path.with_suffix(".cpg").unlink()  # as old Windows software left them
+
+    assert reading.read(path, encoding="cp1256").features[0].properties["name_ar"] == "المستودع البلدي"
+    with pytest.raises(Invalid) as refused:
+        reading.read(path, encoding="klingon")
+    assert refused.value.code == "import_encoding_unknown"
+
+
 # --------------------------------------------------------------------------- checking
 
 
