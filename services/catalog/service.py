@@ -227,10 +227,7 @@ def list_services(
 def services_for_layer(session: Session, layer: str) -> list[Service]:
     """Active e-services whose current version reports on assets of `layer` (street lights, containers)."""
     services = session.scalars(
-        select(Service)
-        .where(Service.is_active.is_(True))
-        .options(selectinload(Service.versions))
-        .order_by(Service.id)
+        select(Service).where(Service.is_active.is_(True)).options(selectinload(Service.versions)).order_by(Service.id)
     )
     return [s for s in services if s.versions and s.current.asset_layer == layer]
 
