@@ -22,6 +22,9 @@ def configure_logging(app: Flask) -> None:
     root.handlers[:] = [handler]
     root.setLevel(app.config["LOG_LEVEL"])
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # WeasyPrint narrates every stylesheet it parses at INFO; only its warnings are worth a log line.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     access = logging.getLogger("portal.access")
 
