@@ -10,7 +10,7 @@ import os
 import sqlite3
 
 from geoalchemy2 import Geometry, alembic_helpers
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, event, literal_column, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
@@ -296,3 +296,71 @@ def _contains_sl(element, compiler, **kw):
     column = next(iter(element.clauses))
     a, b = _args(element, compiler, **kw)
     return f"({_spatial_index_filter(column, compiler, b, **kw)} AND ST_Intersects({a}, {b}))"
+
+
+# --------------------------------------------------------------------------- density clusters
+#
+# Points closer than a distance chain into one cluster (DBSCAN): PostGIS has ST_ClusterDBSCAN; SpatiaLite has no
+# clustering, so there the same definition is written as SQL (neighbour pairs, core points, and a recursive walk
+# from core to core). Both work on the points projected to UTM zone 30N, where Berkane lies, so that the distance
+# is in metres and compared the same way (Euclidean, at most `eps`) on both engines.
+
+METRIC_SRID = 32630  # WGS 84 / UTM zone 30N: no datum shift, scale error under 0.05 % around Berkane
+
+
+class DensityClusters(_Spatial):
+    """Table (member, cluster) of the points of a source that belong to a dense cluster; noise is left out.
+
+    Arguments: the source as a scalar subquery selecting `id` and `geom`, then eps (metres) and the least
+    number of points within eps of a core point (itself included), both as literals. Cluster numbers are
+    arbitrary but shared by the members of one cluster. A border point near two clusters joins one of them.
+    """
+
+    inherit_cache = True
+    name = "brk_density_clusters"
+
+
+def density_clusters(source, eps_m: float, min_points: int):
+    """A FROM-clause element with columns `member` (the source's id) and `cluster`."""
+    if eps_m <= 0 or min_points < 1:
+        raise ValueError("eps must be positive and min_points at least 1")
+    return DensityClusters(
+        source.scalar_subquery(),
+        literal_column(repr(float(eps_m))),
+        literal_column(str(int(min_points))),
+    ).table_valued("member", "cluster")
+
+
+@compiles(DensityClusters, "postgresql")
+def _density_clusters_pg(element, compiler, **kw):
+    source, eps, min_points = _args(element, compiler, **kw)
+    # eps and min_points are numbers rendered by density_clusters(); the source is a compiled subquery.
+    return (
+        "(SELECT member, cluster FROM (SELECT s.id AS member, "  # noqa: S608
+        f"ST_ClusterDBSCAN(ST_Transform(s.geom, {METRIC_SRID}), {eps}, {min_points}) OVER () AS cluster "
+        f"FROM {source} AS s WHERE s.geom IS NOT NULL) AS labelled WHERE cluster IS NOT NULL)"
+    )
+
+
+@compiles(DensityClusters, "sqlite")
+def _density_clusters_sl(element, compiler, **kw):
+    source, eps, min_points = _args(element, compiler, **kw)
+    return (
+        "(WITH RECURSIVE "  # noqa: S608 (numbers from density_clusters(), a compiled subquery)
+        "pts(id, x, y) AS (SELECT s.id, "
+        f"ST_X(ST_Transform(s.geom, {METRIC_SRID})), ST_Y(ST_Transform(s.geom, {METRIC_SRID})) "
+        f"FROM {source} AS s WHERE s.geom IS NOT NULL), "
+        # Every pair within eps, each point with itself included (as ST_ClusterDBSCAN counts it).
+        "near(a, b) AS (SELECT p.id, q.id FROM pts AS p JOIN pts AS q "
+        f"ON q.x BETWEEN p.x - {eps} AND p.x + {eps} AND q.y BETWEEN p.y - {eps} AND p.y + {eps} "
+        f"AND (p.x - q.x) * (p.x - q.x) + (p.y - q.y) * (p.y - q.y) <= {eps} * {eps}), "
+        f"core(id) AS (SELECT a FROM near GROUP BY a HAVING count(*) >= {min_points}), "
+        # Core points reachable from each core point through core points; the least one names the cluster.
+        "reach(id, root) AS (SELECT id, id FROM core UNION "
+        "SELECT near.b, reach.root FROM reach JOIN near ON near.a = reach.id JOIN core ON core.id = near.b), "
+        "labelled(id, cluster) AS (SELECT id, min(root) FROM reach GROUP BY id) "
+        "SELECT id AS member, cluster FROM labelled UNION ALL "
+        # Border points: not core, but within eps of a core point.
+        "SELECT near.b, min(labelled.cluster) FROM near JOIN labelled ON labelled.id = near.a "
+        "WHERE near.b NOT IN (SELECT id FROM core) GROUP BY near.b)"
+    )

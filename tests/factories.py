@@ -1,13 +1,14 @@
 """Plain factories: make_*(session, **overrides) -> a flushed model instance."""
 
 import itertools
+from datetime import time
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point, box
 
 from gis.districts.models import District
 from gis.lighting.models import LightPoint
-from gis.sanitation.models import WasteContainer
+from gis.sanitation.models import CollectionZone, Depot, WasteContainer
 from services.accounts.models import Department, Role, User
 from services.accounts.passwords import hash_password
 
@@ -132,3 +133,35 @@ def make_container(session, *, lon: float = -2.32, lat: float = 34.92, **overrid
     session.add(container)
     session.flush()
     return container
+
+
+def make_zone(session, *, bounds=(-2.33, 34.91, -2.31, 34.93), days="1,3,5", hours=("20:00", "23:00"), **overrides):
+    n = next(_seq)
+    values = {
+        "code": f"zone-{n}",
+        "name_ar": f"منطقة الجمع {n}",
+        "name_fr": f"Secteur de collecte {n}",
+        "contractor": f"Entreprise {n}",
+        "days": days,
+        "start_time": time.fromisoformat(hours[0]),
+        "end_time": time.fromisoformat(hours[1]),
+        "geom": from_shape(MultiPolygon([box(*bounds)]), srid=4326),
+    } | overrides
+    zone = CollectionZone(**values)
+    session.add(zone)
+    session.flush()
+    return zone
+
+
+def make_depot(session, *, lon: float = -2.32, lat: float = 34.92, **overrides):
+    n = next(_seq)
+    values = {
+        "code": f"D-{n:03d}",
+        "name_ar": f"مستودع {n}",
+        "name_fr": f"Dépôt {n}",
+        "geom": from_shape(Point(lon, lat), srid=4326),
+    } | overrides
+    depot = Depot(**values)
+    session.add(depot)
+    session.flush()
+    return depot
