@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.citizen.routes import bp as citizen_bp
     from portal.dashboard.routes import bp as dashboard_bp
     from portal.public.routes import bp as public_bp
+    from portal.sanitation.routes import bp as sanitation_bp
     from portal.staff import casework as _staff_casework  # noqa: F401 (routes of the staff blueprint)
     from portal.staff import lighting as _staff_lighting  # noqa: F401 (routes of the staff blueprint)
     from portal.staff import queue as _staff_queue  # noqa: F401 (routes of the staff blueprint)
@@ -101,3 +102,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(sanitation_bp)

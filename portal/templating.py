@@ -20,17 +20,20 @@ from portal.i18n import (
     text_direction,
 )
 from portal.public.forms import LanguageForm
+from portal.sanitation.access import may_plan_collection
 from services.accounts.models import Role
 from services.db import as_utc
 
-# (endpoint, label, roles that see it; None for everyone)
+# (endpoint, label, roles that see it or a test of the user; None for everyone)
 NAVIGATION = [
     ("public.home", _l("Home"), None),
     ("citizen.catalogue", _l("E-services"), None),
     ("citizen.lookup", _l("Follow a request"), None),
+    ("sanitation.collection", _l("Collection days"), None),
     ("citizen.my_requests", _l("My requests"), (Role.CITIZEN,)),
     ("staff.index", _l("Staff area"), STAFF_ROLES),
     ("staff.lighting", _l("Street lighting"), (*STAFF_ROLES, Role.MAYOR_OFFICE)),
+    ("sanitation.containers", _l("Waste collection"), may_plan_collection),
     ("dashboard.index", _l("Dashboard"), DASHBOARD_ROLES),
     ("admin.index", _l("Administration"), (Role.ADMIN,)),
     ("auth.account", _l("My account"), tuple(Role)),
@@ -40,7 +43,10 @@ NAVIGATION = [
 def navigation_for(user) -> list[tuple[str, str]]:
     items = []
     for endpoint, label, roles in NAVIGATION:
-        if roles is None or (user.is_authenticated and user.has_role(*roles)):
+        if callable(roles):
+            if roles(user):
+                items.append((endpoint, label))
+        elif roles is None or (user.is_authenticated and user.has_role(*roles)):
             items.append((endpoint, label))
     return items
 

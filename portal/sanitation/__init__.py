@@ -1,0 +1,1 @@
+"""Waste collection: residents' collection days; the cleanliness department's containers, rounds, hotspots."""

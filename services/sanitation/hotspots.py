@@ -1,0 +1,69 @@
+"""Illegal-dumping hotspots: the places citizens' dumping reports crowd together, clustered by the database."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from gis.districts.models import District
+from gis.districts.queries import district_at
+from gis.sanitation import hotspots as clustering
+from gis.sanitation.hotspots import Hotspot
+from services.catalog.models import Service
+from services.db import utcnow
+from services.errors import Invalid
+from services.requests.models import ServiceRequest
+from services.workflow.states import Status
+
+DUMPING_SERVICE = "illegal-dumping"
+DEFAULT_DAYS = 90
+MAX_DAYS = 730
+# Reports that say nothing about a place's dumping: refused ones, and copies joined to another report.
+_LEFT_OUT = (Status.REJECTED.value, Status.DUPLICATE.value, Status.PENDING_CONFIRMATION.value)
+
+
+@dataclass(frozen=True)
+class DumpingHotspot:
+    spot: Hotspot
+    latest: ServiceRequest
+    district: District | None
+
+
+def dumping_reports(since: datetime):
+    """The located dumping reports filed since `since`, as the points clustering takes (id, geom, at)."""
+    return (
+        select(ServiceRequest.id, ServiceRequest.location.label("geom"), ServiceRequest.filed_at.label("at"))
+        .join(Service, Service.id == ServiceRequest.service_id)
+        .where(
+            Service.code == DUMPING_SERVICE,
+            ServiceRequest.location.is_not(None),
+            ServiceRequest.merged_into_id.is_(None),
+            ServiceRequest.status.not_in(_LEFT_OUT),
+            ServiceRequest.filed_at >= since,
+        )
+    )
+
+
+def dumping_hotspots(
+    session: Session,
+    *,
+    days: int = DEFAULT_DAYS,
+    radius_m: float = clustering.DEFAULT_RADIUS_M,
+    min_reports: int = clustering.DEFAULT_MIN_POINTS,
+    now: datetime | None = None,
+) -> list[DumpingHotspot]:
+    """Hotspots of the last `days` days' dumping reports, the most reported first, with their latest report."""
+    if not 1 <= days <= MAX_DAYS:
+        raise Invalid("hotspot_days_invalid", field="days", max=MAX_DAYS)
+    since = (now or utcnow()) - timedelta(days=days)
+    spots = clustering.hotspots(session, dumping_reports(since), radius_m=radius_m, min_points=min_reports)
+    latest = {
+        r.id: r
+        for r in session.scalars(
+            select(ServiceRequest)
+            .options(selectinload(ServiceRequest.district))
+            .where(ServiceRequest.id.in_([s.latest_id for s in spots]))
+        )
+    }
+    return [DumpingHotspot(s, latest[s.latest_id], district_at(session, s.lon, s.lat)) for s in spots]
