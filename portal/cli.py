@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from gis.demo_city import DemoLayerInUse
 from portal.extensions import db
 from portal.gis_cli import gis_cli
 from services import demo
@@ -33,11 +34,25 @@ notifications_cli = AppGroup("notifications", help="Send the emails waiting in t
 
 
 @seed_cli.command("demo")
-def seed_demo():
-    """Load the idempotent demo dataset (synthetic Berkane, one account per role)."""
+@click.option(
+    "--lights",
+    default=demo.DEFAULT_LIGHTS,
+    show_default=True,
+    type=click.IntRange(0, demo.MAX_LIGHTS),
+    help="Street lights on the demo map (other counts replace the demo map layers).",
+)
+@click.option(
+    "--containers",
+    default=demo.DEFAULT_CONTAINERS,
+    show_default=True,
+    type=click.IntRange(0, demo.MAX_CONTAINERS),
+    help="Waste containers on the demo map.",
+)
+def seed_demo(lights: int, containers: int):
+    """Load the idempotent demo dataset (synthetic Berkane and its map layers, one account per role)."""
     if not current_app.config["SEED_DEMO_ALLOWED"]:
         raise click.ClickException("Demo data is refused in production (set ALLOW_DEMO_SEED=1 to force).")
-    with click.progressbar(length=6, label="Seeding demo data") as bar:
+    with click.progressbar(length=5, label="Seeding demo data") as bar:
         department_ids = demo.seed_departments(db.session)
         bar.update(1)
         count = demo.seed_districts(db.session)
@@ -48,17 +63,30 @@ def seed_demo():
         bar.update(1)
         accounts_ = demo.seed_accounts(db.session, department_ids)
         bar.update(1)
-        store = FileStore(current_app.config["UPLOAD_DIR"])
-        citizen, neighbour = (a for a in accounts_ if a.role.value == "citizen")
-        requests_filed = demo_requests.seed_requests(db.session, citizen.email, store)
-        requests_filed += demo_requests.seed_requests(
-            db.session, neighbour.email, store, demo_requests.NEIGHBOUR_REQUESTS
-        )
-        bar.update(1)
+    # Before the requests, so that the demo report of a dark street lamp is about a light of the map.
+    with click.progressbar(length=max(1, lights + containers), label="Seeding demo map layers") as bar:
+        try:
+            city = demo.seed_city(db.session, lights=lights, containers=containers, progress=bar.update)
+        except DemoLayerInUse as exc:
+            db.session.rollback()
+            raise click.ClickException(f"Demo map layers not replaced: {exc}. Detach them first.") from exc
+    store = FileStore(current_app.config["UPLOAD_DIR"])
+    citizen, neighbour = (a for a in accounts_ if a.role.value == "citizen")
+    requests_filed = demo_requests.seed_requests(db.session, citizen.email, store)
+    requests_filed += demo_requests.seed_requests(db.session, neighbour.email, store, demo_requests.NEIGHBOUR_REQUESTS)
     db.session.commit()
     click.echo(
         f"{len(department_ids)} departments, {services} e-services, {count} demo districts of a synthetic Berkane, "
         f"{templates} new response templates, {requests_filed} new demo requests."
+    )
+    click.echo(
+        f"Street lighting ({'loaded' if city.lighting_written else 'unchanged'}): {city.lights} lights along "
+        f"{city.streets} streets, {city.cabinets} switching cabinets, {city.readings} meter readings."
+    )
+    click.echo(
+        f"Sanitation ({'loaded' if city.sanitation_written else 'unchanged'}): {city.containers} waste containers "
+        f"({city.sensors} with a fill sensor), {city.zones} collection zones, {city.routes} routes, "
+        f"{city.depots} depot{'s' if city.depots != 1 else ''}."
     )
     click.echo("Demo accounts (demo data only — never use these in production):")
     for account in accounts_:

@@ -2,21 +2,27 @@
 
 Running it twice leaves the same data: departments and districts are matched by
 code, accounts by email (their demo passwords are set again so the printed
-credentials always work).
+credentials always work), the map layers by what the generators would make.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis.districts import demo as district_demo
+from gis.districts.models import District
 from gis.districts.queries import save_district
+from gis.lighting import demo as lighting_demo
+from gis.sanitation import demo as sanitation_demo
 from services.accounts import service as accounts
 from services.accounts.models import Role, User
 from services.accounts.passwords import hash_password
 from services.casework.demo import seed_templates
 from services.catalog.demo import seed_services
+from services.db import utcnow
 
 DEMO_EMAIL_DOMAIN = "demo.berkane.example"
 
@@ -141,6 +147,67 @@ def seed_districts(session: Session, seed: int = 2026) -> int:
             is_demo=True,
         )
     return len(districts)
+
+
+DEFAULT_LIGHTS, MAX_LIGHTS = lighting_demo.DEFAULT_LIGHTS, lighting_demo.MAX_LIGHTS
+DEFAULT_CONTAINERS, MAX_CONTAINERS = sanitation_demo.DEFAULT_CONTAINERS, sanitation_demo.MAX_CONTAINERS
+
+
+@dataclass(frozen=True)
+class DemoCity:
+    """What the demo map layers hold after seeding, and whether each part was (re)written now."""
+
+    streets: int
+    lights: int
+    cabinets: int
+    readings: int
+    containers: int
+    sensors: int
+    zones: int
+    routes: int
+    depots: int
+    lighting_written: bool
+    sanitation_written: bool
+
+
+def seed_city(
+    session: Session,
+    *,
+    lights: int = DEFAULT_LIGHTS,
+    containers: int = DEFAULT_CONTAINERS,
+    seed: int = 2026,
+    now: datetime | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> DemoCity:
+    """Street lighting and sanitation layers over the demo districts (seed those first).
+
+    Layers already as asked are left alone; otherwise only rows flagged as demo are replaced (DemoLayerInUse
+    when rows that are not demo data hang on them).
+    `progress` is told of lights, then containers, as they are written.
+    """
+    districts = list(session.scalars(select(District).where(District.is_demo.is_(True)).order_by(District.code)))
+    if not districts:
+        raise ValueError("seed the demo districts first")
+    now = now or utcnow()
+    lit, lit_written = lighting_demo.seed_lighting(
+        session, districts, lights=lights, seed=seed, now=now, progress=progress
+    )
+    clean, clean_written = sanitation_demo.seed_sanitation(
+        session, districts, lit.streets, containers=containers, seed=seed, now=now, progress=progress
+    )
+    return DemoCity(
+        streets=len(lit.streets),
+        lights=len(lit.lights),
+        cabinets=len(lit.cabinets),
+        readings=len(lit.readings),
+        containers=len(clean.containers),
+        sensors=sum(1 for c in clean.containers if c.fill_level is not None),
+        zones=len(clean.zones),
+        routes=len(clean.routes),
+        depots=len(clean.depots),
+        lighting_written=lit_written,
+        sanitation_written=clean_written,
+    )
 
 
 def seed_demo(session: Session) -> list[DemoAccount]:
