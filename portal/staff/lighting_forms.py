@@ -51,7 +51,7 @@ class ScenarioForm(FlaskForm):
 
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(min=2000, max=2100)])
     led_percent = IntegerField(
-        _l("Power of the LED replacing a lamp, in % of the old lamp's"),
+        _l("Power of the LED replacing a lamp, as a percentage of the old lamp's"),
         validators=[Optional(), NumberRange(min=10, max=100)],
         render_kw={"inputmode": "numeric", "dir": "ltr"},
     )

@@ -68,6 +68,7 @@ def test_resident_reports_a_street_light_on_the_map_with_a_photo_and_follows_it(
     map_box = page.locator(".location__map")
     expect(map_box).to_be_visible()
     page.wait_for_selector(".location__map path.leaflet-interactive")
+    map_box.scroll_into_view_if_needed()  # the mouse clicks within the viewport only
     box = map_box.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("[data-role=lat]")).not_to_have_value("")
