@@ -91,6 +91,11 @@ class Config:
     LED_EQUIVALENT_RATIO = float(os.environ.get("LED_EQUIVALENT_RATIO", "0.5"))
     LED_UNIT_COST_MAD = float(os.environ.get("LED_UNIT_COST_MAD", "2500"))
 
+    # The city map's base layer: a tile URL template ({z}/{x}/{y}) and its attribution; none by default, and the
+    # map then shows the districts and streets alone (nothing is fetched from outside the portal).
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL") or None
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+
     @classmethod
     def init_app(cls, app) -> None:
         """Hook for settings that need the environment at start-up time."""

@@ -88,6 +88,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.citizen import requests as _citizen_requests  # noqa: F401 (its routes join the citizen blueprint)
     from portal.citizen.routes import bp as citizen_bp
     from portal.dashboard.routes import bp as dashboard_bp
+    from portal.maps.routes import api as maps_api_bp
+    from portal.maps.routes import bp as maps_bp
     from portal.public.routes import bp as public_bp
     from portal.sanitation.routes import bp as sanitation_bp
     from portal.staff import casework as _staff_casework  # noqa: F401 (routes of the staff blueprint)
@@ -103,3 +105,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(certificates_bp)
     app.register_blueprint(sanitation_bp)
+    app.register_blueprint(maps_bp)
+    app.register_blueprint(maps_api_bp)

@@ -319,6 +319,16 @@ ERROR_MESSAGES = {
     "title_fr_required": _l("Enter the title in French."),
     "body_ar_required": _l("Enter the text in Arabic."),
     "body_fr_required": _l("Enter the text in French."),
+    "bbox_invalid": _l(
+        "Give the area as bbox=west,south,east,north in degrees, west before east and south before north, "
+        "like bbox=-2.34,34.91,-2.30,34.94."
+    ),
+    "limit_invalid": _l("The limit must be a whole number from 1 to %(max)s."),
+    "offset_invalid": _l("The offset must be a whole number, 0 or more."),
+    "zoom_invalid": _l("Give the zoom level as a whole number from 0 to %(max)s."),
+    "layer_unknown": _l("This map layer does not exist."),
+    "layer_not_clusterable": _l("Only layers of points can be grouped into clusters."),
+    "tile_invalid": _l("This map tile does not exist: the zoom goes from 0 to %(max)s."),
     "last_appeal_route": _l(
         "This is the only active statement of the appeal route for the whole commune, and every rejection must "
         "quote one. Add or activate another one first, or correct this one instead."

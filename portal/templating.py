@@ -30,6 +30,7 @@ NAVIGATION = [
     ("citizen.catalogue", _l("E-services"), None),
     ("citizen.lookup", _l("Follow a request"), None),
     ("sanitation.collection", _l("Collection days"), None),
+    ("maps.city_map", _l("City map"), None),
     ("citizen.my_requests", _l("My requests"), (Role.CITIZEN,)),
     ("staff.index", _l("Staff area"), STAFF_ROLES),
     ("staff.lighting", _l("Street lighting"), (*STAFF_ROLES, Role.MAYOR_OFFICE)),

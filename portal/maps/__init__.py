@@ -1,0 +1,1 @@
+"""The city map and the public GeoJSON layers behind it."""
