@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from gis import spatial
 from gis.sanitation import hotspots, queries, rounds
 from gis.sanitation.models import WasteContainer, Weekday
 from services.clock import LOCAL_TZ
@@ -261,3 +262,51 @@ def test_impossible_hotspot_settings_are_refused(db, radius, minimum, code):
     with pytest.raises(Invalid) as error:
         hotspots.hotspots(db.session, _source([]), radius_m=radius, min_points=minimum)
     assert error.value.code == code
+
+
+def _dbscan(points: dict[int, tuple[float, float]], eps: float, min_points: int):
+    """A plain reference: core points, their clusters (sets of core ids), and each border point's possible clusters."""
+    near = {i: {j for j, q in points.items() if math.dist(p, q) <= eps} for i, p in points.items()}
+    core = {i for i, n in near.items() if len(n) >= min_points}
+    clusters, seen = [], set()
+    for start in sorted(core):
+        if start in seen:
+            continue
+        todo, cluster = [start], set()
+        while todo:
+            i = todo.pop()
+            if i not in cluster:
+                cluster.add(i)
+                todo.extend(j for j in near[i] if j in core and j not in cluster)
+        seen |= cluster
+        clusters.append(frozenset(cluster))
+    borders = {i: {c for c in clusters if near[i] & c} for i in points if i not in core and near[i] & core}
+    return set(clusters), borders
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_database_clusters_as_dbscan_does_on_random_reports(db, seed):
+    from pyproj import Transformer
+
+    rng = random.Random(seed)
+    spots = [(rng.uniform(-600, 600), rng.uniform(-600, 600)) for _ in range(250)]
+    for _ in range(3):  # and three crowded places
+        cx, cy = rng.uniform(-500, 500), rng.uniform(-500, 500)
+        spots += [(cx + rng.gauss(0, 15), cy + rng.gauss(0, 15)) for _ in range(40)]
+    made = _points(db, spots)
+    utm = Transformer.from_crs(4326, 32630, always_xy=True)
+    projected = {}
+    for container, (east, north) in zip(made, spots, strict=True):
+        projected[container.id] = utm.transform(*at_metres(east, north))
+    clusters, borders = _dbscan(projected, 40, 4)
+
+    labels = spatial.density_clusters(_source(list(projected)), 40, 4)
+    found: dict[object, set[int]] = {}
+    for member, cluster in db.session.execute(select(labels.c.member, labels.c.cluster)):
+        found.setdefault(cluster, set()).add(member)
+    assert len(found) == len(clusters) > 3
+    for members in found.values():
+        core = frozenset(members - borders.keys())
+        assert core in clusters
+        assert all(core in borders[b] for b in members & borders.keys())
+    assert sum(len(m) for m in found.values()) == sum(len(c) for c in clusters) + len(borders)
