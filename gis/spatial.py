@@ -5,19 +5,18 @@ each is a SQL construct compiled here per dialect, so queries elsewhere never
 branch on the database. Engine set-up and spatial metadata also live here.
 """
 
-import json
 import math
 import os
+import re
 import sqlite3
-from collections.abc import Sequence
 
 from geoalchemy2 import Geometry, alembic_helpers
-from sqlalchemy import Connection, Engine, Table, bindparam, event, insert, literal_column, text
+from sqlalchemy import Connection, Engine, event, literal_column, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import JSON, Boolean, Float
+from sqlalchemy.types import JSON, Boolean, Float, Integer, String
 
 WGS84 = 4326
 # Metres per degree of latitude (mean); used only for index pre-filter boxes,
@@ -110,44 +109,6 @@ def backend_version(connection: Connection) -> str:
     if connection.dialect.name == "postgresql":
         return "PostGIS " + connection.execute(text("SELECT postgis_lib_version()")).scalar()
     return "SpatiaLite " + connection.execute(text("SELECT spatialite_version()")).scalar()
-
-
-def bulk_insert(connection: Connection, table: Table, rows: Sequence[dict], *, points: bool = False) -> None:
-    """Insert many plain rows the way each engine takes them fastest: COPY into PostGIS, multi-row INSERTs else.
-
-    Line and area geometries come as EWKT text in "geom"; with `points`, each row gives "lon" and "lat" instead.
-    Nothing is returned and no default of the models applies: rows carry every value they need.
-    """
-    if not rows:
-        return
-    if connection.dialect.name == "postgresql":
-        _copy(connection, table, rows, points=points)
-        return
-    statement = insert(table)
-    if points:
-        statement = statement.values(geom=Point(bindparam("lon", type_=Float), bindparam("lat", type_=Float)))
-    # RETURNING makes SQLAlchemy send multi-row INSERTs ("insertmanyvalues") instead of one statement per row.
-    connection.execute(statement.returning(*table.primary_key.columns), rows).all()
-
-
-def _copy(connection: Connection, table: Table, rows: Sequence[dict], *, points: bool) -> None:
-    """COPY rows into a PostgreSQL table (psycopg adapts each value; geometries go in as EWKT text)."""
-    columns = [c for c in rows[0] if c not in ("lon", "lat")] + (["geom"] if points else [])
-    as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
-
-    def values(row: dict) -> list:
-        if points:
-            row = {**row, "geom": f"SRID={WGS84};POINT({row['lon']!r} {row['lat']!r})"}
-        return [json.dumps(row[c]) if c in as_json else row[c] for c in columns]
-
-    # Table and column names come from the models' metadata, never from user input.
-    names = ", ".join(f'"{c}"' for c in columns)
-    with (
-        connection.connection.driver_connection.cursor() as cursor,
-        cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
-    ):
-        for row in rows:
-            copy.write_row(values(row))
 
 
 # --------------------------------------------------------------------------- expressions
@@ -336,6 +297,263 @@ def _contains_sl(element, compiler, **kw):
     column = next(iter(element.clauses))
     a, b = _args(element, compiler, **kw)
     return f"({_spatial_index_filter(column, compiler, b, **kw)} AND ST_Intersects({a}, {b}))"
+
+
+# --------------------------------------------------------------------------- map layers
+#
+# The public map's GeoJSON is assembled by the database (json_agg on PostGIS, JSON1 on SpatiaLite):
+# rows never become Python objects only to be serialised again.
+
+_JSON_KEY = re.compile(r"^[a-z][a-z_]*$")
+
+
+class FeatureArray(_Spatial):
+    """Aggregate: a JSON array (text) of GeoJSON Features, ordered by `order`.
+
+    Arguments: order, id, geom, then alternating property keys (`json_key`) and values.
+    """
+
+    inherit_cache = True
+    type = String()
+    name = "brk_feature_array"
+
+
+class LonOf(_Spatial):
+    """Longitude (X) of a point."""
+
+    inherit_cache = True
+    type = Float()
+    name = "brk_lon"
+
+
+class LatOf(_Spatial):
+    """Latitude (Y) of a point."""
+
+    inherit_cache = True
+    type = Float()
+    name = "brk_lat"
+
+
+class GridCell(_Spatial):
+    """Index of the grid column (of a longitude) or row (of a latitude): cells of `size` degrees from `origin`."""
+
+    inherit_cache = True
+    type = Integer()
+    name = "brk_grid_cell"
+
+
+class BoxEdge(_Spatial):
+    """One edge of a geometry's bounding box: the least or greatest X or Y."""
+
+    inherit_cache = True
+    type = Float()
+    name = "brk_box_edge"
+
+
+class IsoUtc(_Spatial):
+    """A stored UTC timestamp as ISO 8601 text, to the second, ending in Z."""
+
+    inherit_cache = True
+    type = String()
+    name = "brk_iso_utc"
+
+
+class ClockTime(_Spatial):
+    """A time of day as HH:MM text."""
+
+    inherit_cache = True
+    type = String()
+    name = "brk_clock_time"
+
+
+class IntList(_Spatial):
+    """A comma-separated list of integers ("1,3,5") as a JSON array value."""
+
+    inherit_cache = True
+    type = JSON()
+    name = "brk_int_list"
+
+
+class JsonValue(_Spatial):
+    """A JSON value read back from a subquery, to nest as JSON (SpatiaLite's JSON1 forgets it was JSON)."""
+
+    inherit_cache = True
+    type = JSON()
+    name = "brk_json_value"
+
+
+def json_key(name: str):
+    """A property name for `feature_array`: a literal in the SQL (part of the statement cache key)."""
+    if not _JSON_KEY.match(name):
+        raise ValueError(f"not a property name: {name!r}")
+    return literal_column(f"'{name}'")
+
+
+def feature_array(order, id_, geom, properties: dict) -> FeatureArray:
+    """The rows' GeoJSON Features as one JSON array text; `properties` maps names to column expressions."""
+    pairs = [
+        part
+        for key, value in properties.items()
+        for part in (json_key(key), JsonValue(value) if isinstance(value.type, JSON) else value)
+    ]
+    return FeatureArray(order, id_, geom, *pairs)
+
+
+def lon(column) -> LonOf:
+    return LonOf(column)
+
+
+def lat(column) -> LatOf:
+    return LatOf(column)
+
+
+def grid_cell(coordinate, origin, size) -> GridCell:
+    """Cells of `size` degrees counted from `origin`, which is at or below every coordinate (so the same cell on
+    both engines)."""
+    return GridCell(coordinate, origin, size)
+
+
+def box_edge(column, edge: str) -> BoxEdge:
+    """`edge` is one of minx, miny, maxx, maxy."""
+    if edge not in _EDGES:
+        raise ValueError(f"not a box edge: {edge!r}")
+    return BoxEdge(column, literal_column(f"'{edge}'"))
+
+
+def iso_utc(column) -> IsoUtc:
+    return IsoUtc(column)
+
+
+def clock_time(column) -> ClockTime:
+    return ClockTime(column)
+
+
+def int_list(column) -> IntList:
+    return IntList(column)
+
+
+_EDGES = {
+    "minx": ("ST_XMin", "MbrMinX"),
+    "miny": ("ST_YMin", "MbrMinY"),
+    "maxx": ("ST_XMax", "MbrMaxX"),
+    "maxy": ("ST_YMax", "MbrMaxY"),
+}
+_GEOJSON_DIGITS = 6  # a tenth of a metre: more would only weigh on the wire
+
+
+@compiles(FeatureArray, "postgresql")
+def _feature_array_pg(element, compiler, **kw):
+    order, id_, geom, *pairs = _args(element, compiler, **kw)
+    # Text spliced by hand: json_build_object costs three times as much per row (bench/gis_map.py).
+    # Keys are checked names (json_key); every value goes through to_json, so it is valid JSON or null.
+    properties = " || ',' || ".join(
+        f"""'"{key.strip("'")}":' || coalesce(to_json({value})::text, 'null')"""
+        for key, value in zip(pairs[::2], pairs[1::2], strict=True)
+    )
+    feature = (
+        f"""'{{"type":"Feature","id":' || {id_} || ',"geometry":' """
+        f"""|| coalesce(ST_AsGeoJSON({geom}, {_GEOJSON_DIGITS}), 'null') """
+        f"""|| ',"properties":{{' || {properties or "''"} || '}}}}'"""
+    )
+    return f"('[' || coalesce(string_agg({feature}, ',' ORDER BY {order}), '') || ']')"
+
+
+@compiles(FeatureArray, "sqlite")
+def _feature_array_sl(element, compiler, **kw):
+    order, id_, geom, *pairs = _args(element, compiler, **kw)
+    properties = ", ".join(pairs)
+    feature = (
+        f"json_object('type', 'Feature', 'id', {id_}, "
+        f"'geometry', json(AsGeoJSON({geom}, {_GEOJSON_DIGITS})), "
+        f"'properties', json_object({properties}))"
+    )
+    return f"coalesce(json_group_array({feature} ORDER BY {order}), '[]')"
+
+
+@compiles(LonOf)
+def _lon(element, compiler, **kw):
+    (a,) = _args(element, compiler, **kw)
+    return f"ST_X({a})"
+
+
+@compiles(LatOf)
+def _lat(element, compiler, **kw):
+    (a,) = _args(element, compiler, **kw)
+    return f"ST_Y({a})"
+
+
+@compiles(GridCell, "postgresql")
+def _grid_cell_pg(element, compiler, **kw):
+    coordinate, origin, size = _args(element, compiler, **kw)
+    return f"CAST(floor(({coordinate} - {origin}) / {size}) AS INTEGER)"
+
+
+@compiles(GridCell, "sqlite")
+def _grid_cell_sl(element, compiler, **kw):
+    coordinate, origin, size = _args(element, compiler, **kw)
+    # CAST truncates; coordinates are never below the origin, where truncating is flooring.
+    return f"CAST(({coordinate} - {origin}) / {size} AS INTEGER)"
+
+
+@compiles(BoxEdge, "postgresql")
+def _box_edge_pg(element, compiler, **kw):
+    column, edge = _args(element, compiler, **kw)
+    return f"{_EDGES[edge.strip(chr(39))][0]}({column})"
+
+
+@compiles(BoxEdge, "sqlite")
+def _box_edge_sl(element, compiler, **kw):
+    column, edge = _args(element, compiler, **kw)
+    return f"{_EDGES[edge.strip(chr(39))][1]}({column})"
+
+
+@compiles(IsoUtc, "postgresql")
+def _iso_utc_pg(element, compiler, **kw):
+    (a,) = _args(element, compiler, **kw)
+    return f"""to_char({a} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+@compiles(IsoUtc, "sqlite")
+def _iso_utc_sl(element, compiler, **kw):
+    (a,) = _args(element, compiler, **kw)
+    # Stored as UTC wall-clock text (the engine keeps no offset).
+    return f"strftime('%Y-%m-%dT%H:%M:%SZ', {a})"
+
+
+@compiles(ClockTime, "postgresql")
+def _clock_pg(element, compiler, **kw):
+    (a,) = _args(element, compiler, **kw)
+    return f"to_char({a}, 'HH24:MI')"
+
+
+@compiles(ClockTime, "sqlite")
+def _clock_sl(element, compiler, **kw):
+    (a,) = _args(element, compiler, **kw)
+    return f"substr({a}, 1, 5)"
+
+
+@compiles(IntList, "postgresql")
+def _int_list_pg(element, compiler, **kw):
+    (a,) = _args(element, compiler, **kw)
+    return f"array_to_json(string_to_array({a}, ',')::int[])"
+
+
+@compiles(JsonValue, "postgresql")
+def _json_value_pg(element, compiler, **kw):
+    (a,) = _args(element, compiler, **kw)
+    return a
+
+
+@compiles(JsonValue, "sqlite")
+def _json_value_sl(element, compiler, **kw):
+    (a,) = _args(element, compiler, **kw)
+    return f"json({a})"
+
+
+@compiles(IntList, "sqlite")
+def _int_list_sl(element, compiler, **kw):
+    (a,) = _args(element, compiler, **kw)
+    return f"json('[' || {a} || ']')"
 
 
 # --------------------------------------------------------------------------- density clusters
