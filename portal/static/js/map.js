@@ -361,7 +361,8 @@
     if (state.controller) state.controller.abort();
     var controller = new AbortController();
     state.controller = controller;
-    var area = view.pad(0.5);
+    // A margin to pan into without reloading; narrower for points, which are many once drawn one by one.
+    var area = view.pad(def.shape === "point" ? 0.25 : 0.5);
     working(def.name, true);
     allFeatures(def.items + "?bbox=" + bboxOf(area) + "&limit=" + def.limit, controller.signal, [])
       .then(function (features) {
