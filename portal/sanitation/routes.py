@@ -83,7 +83,7 @@ def _district_choices(placeholder: str) -> list[tuple[str, str]]:
 def collection():
     form = CollectionForm(request.args)
     form.district.choices = _district_choices(_("Choose your district"))
-    asked = bool(request.args.get("district") or request.args.get("lon"))
+    asked = bool(request.args.get("district") or (request.args.get("lon") and request.args.get("lat")))
     schedules, district, point, now = [], None, None, utcnow()
     if asked and form.validate():
         if form.lon.data is not None and form.lat.data is not None:

@@ -108,6 +108,12 @@ def test_a_point_outside_every_zone_is_told_so(client, town):
     assert "Mecomar" not in text
 
 
+def test_half_a_point_is_no_question(client, town):
+    client.set_cookie("brk_lang", "fr")
+    page = client.get("/collection", query_string={"lon": LON}).get_data(as_text=True)
+    assert 'id="collection-result"' not in page
+
+
 def test_a_district_shared_by_two_zones_lists_both_the_larger_first(client, db):
     district = make_district(db.session, bounds=(-2.33, 34.91, -2.31, 34.93))
     make_zone(db.session, bounds=(-2.33, 34.91, -2.324, 34.93), contractor="Petit Secteur SARL")  # 30 %
