@@ -156,7 +156,7 @@ def test_the_cleanliness_department_plans_a_printable_round_and_sees_the_hotspot
     staff.goto("/login")
     _sign_in(staff, lang, CLEANLINESS.email, CLEANLINESS.password)
     page = staff.page
-    page.get_by_role("link", name=tr(lang, "Waste collection")).click()
+    page.get_by_role("link", name=tr(lang, "Waste collection"), exact=True).click()
     staff.check("containers")
     page.get_by_label(tr(lang, "Fill level from (%)")).fill("90")
     page.get_by_role("button", name=tr(lang, "Show")).click()
