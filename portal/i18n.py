@@ -5,6 +5,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from gis.lighting.models import LampTechnology, LightStatus
+from gis.sanitation.models import ContainerKind
+
 # Formatting locales: Moroccan variants write Western digits and Moroccan month names.
 FORMAT_LOCALES = {"ar": "ar_MA", "fr": "fr_MA"}
 LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français"}
@@ -342,3 +345,24 @@ def error_message(code: str, **params) -> str:
         return str(message) % params if params else str(message)
     except (KeyError, TypeError, ValueError):
         return str(message)
+
+
+# Labels of the GIS layers' codes (lights, lamps, containers), shared by the map, staff and sanitation pages.
+LIGHT_STATUS_LABELS = {
+    LightStatus.WORKING.value: _l("Working"),
+    LightStatus.OUT.value: _l("Out"),
+    LightStatus.FLICKERING.value: _l("Flickering"),
+    LightStatus.DAY_BURNING.value: _l("Burning by day"),
+    LightStatus.DAMAGED.value: _l("Damaged"),
+}
+TECHNOLOGY_LABELS = {
+    LampTechnology.LED.value: _l("LED"),
+    LampTechnology.HPS.value: _l("High-pressure sodium"),
+    LampTechnology.METAL_HALIDE.value: _l("Metal halide"),
+}
+CONTAINER_KIND_LABELS = {
+    ContainerKind.HOUSEHOLD.value: _l("Household waste"),
+    ContainerKind.RECYCLING.value: _l("Recycling"),
+    ContainerKind.GLASS.value: _l("Glass"),
+    ContainerKind.GREEN.value: _l("Garden waste"),
+}

@@ -7,9 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from gis import layers
-from gis.lighting.models import LampTechnology, LightStatus
-from gis.sanitation.models import ContainerKind
-from portal.i18n import STATUS_LABELS
+from portal.i18n import CONTAINER_KIND_LABELS, LIGHT_STATUS_LABELS, STATUS_LABELS, TECHNOLOGY_LABELS
 from services.requests.public_layer import REPORTS
 
 # The e-service a popup's "report a problem" link opens, per layer, pre-filled with the asset's code.
@@ -76,25 +74,6 @@ THEMES = (
 MAP_LAYERS: dict[str, MapLayer] = {m.name: m for _theme, items in THEMES for m in items}
 # The layers the portal serves beyond gis/ ones (the public reports come from services/).
 EXTRA_LAYERS = {REPORTS.name: REPORTS}
-
-LIGHT_STATUS_LABELS = {
-    LightStatus.WORKING.value: _l("Working"),
-    LightStatus.OUT.value: _l("Out"),
-    LightStatus.FLICKERING.value: _l("Flickering"),
-    LightStatus.DAY_BURNING.value: _l("Burning by day"),
-    LightStatus.DAMAGED.value: _l("Damaged"),
-}
-TECHNOLOGY_LABELS = {
-    LampTechnology.LED.value: _l("LED"),
-    LampTechnology.HPS.value: _l("High-pressure sodium"),
-    LampTechnology.METAL_HALIDE.value: _l("Metal halide"),
-}
-CONTAINER_KIND_LABELS = {
-    ContainerKind.HOUSEHOLD.value: _l("Household waste"),
-    ContainerKind.RECYCLING.value: _l("Recycling"),
-    ContainerKind.GLASS.value: _l("Glass"),
-    ContainerKind.GREEN.value: _l("Garden waste"),
-}
 
 
 def popup_strings() -> dict:

@@ -7,15 +7,7 @@ from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from gis.sanitation import hotspots, queries
-from gis.sanitation.models import ContainerKind
 from services.sanitation.hotspots import DEFAULT_DAYS, MAX_DAYS
-
-CONTAINER_KIND_LABELS = {
-    ContainerKind.HOUSEHOLD.value: _l("Household waste"),
-    ContainerKind.RECYCLING.value: _l("Recycling"),
-    ContainerKind.GLASS.value: _l("Glass"),
-    ContainerKind.GREEN.value: _l("Garden waste"),
-}
 
 
 class QueryForm(FlaskForm):

@@ -21,10 +21,9 @@ from gis.sanitation.models import Weekday
 from portal.auth.access import STAFF_ROLES, roles_required
 from portal.errors import apply_to_form
 from portal.extensions import db
-from portal.i18n import localized
+from portal.i18n import CONTAINER_KIND_LABELS, localized
 from portal.sanitation.access import may_plan_collection
 from portal.sanitation.forms import (
-    CONTAINER_KIND_LABELS,
     CollectionForm,
     ContainersForm,
     HotspotsForm,

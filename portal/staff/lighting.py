@@ -13,10 +13,9 @@ from gis.lighting.models import LightPoint, LightStatus
 from portal.auth.access import STAFF_ROLES, roles_required
 from portal.errors import apply_to_form
 from portal.extensions import db
+from portal.i18n import LIGHT_STATUS_LABELS, TECHNOLOGY_LABELS
 from portal.staff.lighting_forms import (
-    LIGHT_STATUS_LABELS,
     MAINTENANCE_LABELS,
-    TECHNOLOGY_LABELS,
     DimmingForm,
     LightStatusForm,
     ReadingForm,

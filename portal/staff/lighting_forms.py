@@ -18,22 +18,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from gis.lighting.cabinets import MAX_STEPS
-from gis.lighting.models import LampTechnology, LightStatus, MaintenanceKind
+from gis.lighting.models import MaintenanceKind
 from gis.lighting.upkeep import NOTE_MAX
+from portal.i18n import LIGHT_STATUS_LABELS
 
-LIGHT_STATUS_LABELS = {
-    LightStatus.WORKING.value: _l("Working"),
-    LightStatus.OUT.value: _l("Out"),
-    LightStatus.FLICKERING.value: _l("Flickering"),
-    LightStatus.DAY_BURNING.value: _l("Burning by day"),
-    LightStatus.DAMAGED.value: _l("Damaged"),
-}
-
-TECHNOLOGY_LABELS = {
-    LampTechnology.LED.value: _l("LED"),
-    LampTechnology.HPS.value: _l("High-pressure sodium"),
-    LampTechnology.METAL_HALIDE.value: _l("Metal halide"),
-}
 MAINTENANCE_LABELS = {
     MaintenanceKind.FAULT_REPORTED.value: _l("Fault reported"),
     MaintenanceKind.REPAIRED.value: _l("Repaired"),
