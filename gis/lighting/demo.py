@@ -22,7 +22,6 @@ from itertools import accumulate
 
 import numpy as np
 import shapely
-from geoalchemy2.shape import to_shape
 from shapely.geometry import LineString, Point
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -514,13 +513,7 @@ def _is_loaded(session: Session, data: DemoLighting) -> bool:
         (Cabinet, {x.code: (x.lon, x.lat) for x in demo_city.sample(data.cabinets)}),
         (Street, {x.code: x.coords[0] for x in demo_city.sample(data.streets)}),
     ):
-        found = {
-            code: to_shape(geom).coords[0]
-            for code, geom in session.execute(
-                select(model.code, model.geom).where(model.is_demo.is_(True), model.code.in_(list(wanted)))
-            )
-        }
-        if not demo_city.same_points(wanted, found):
+        if not demo_city.stands_as_generated(session, model, wanted):
             return False
     return True
 

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import shapely
-from geoalchemy2.shape import to_shape
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -309,13 +308,7 @@ def _is_loaded(session: Session, data: DemoSanitation) -> bool:
         (Depot, {d.code: (d.lon, d.lat) for d in data.depots}),
         (CollectionRoute, {r.code: r.coords[0] for r in data.routes}),
     ):
-        found = {
-            code: to_shape(geom).coords[0]
-            for code, geom in session.execute(
-                select(model.code, model.geom).where(model.is_demo.is_(True), model.code.in_(list(wanted)))
-            )
-        }
-        if not demo_city.same_points(wanted, found):
+        if not demo_city.stands_as_generated(session, model, wanted):
             return False
     return True
 
