@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from astral import Observer
 from astral.sun import dawn, dusk
@@ -47,9 +48,21 @@ def night(
     day: date, *, depression: float = SWITCH_DEPRESSION, observer: Observer = BERKANE
 ) -> tuple[datetime, datetime]:
     """When the lights go on in the evening of `day` and off the next morning (aware, UTC)."""
+    if observer is BERKANE:
+        return _berkane_night(day, depression)
+    return _night(day, depression, observer)
+
+
+def _night(day: date, depression: float, observer: Observer) -> tuple[datetime, datetime]:
     on = dusk(observer, day, depression=depression, tzinfo=LOCAL_TZ)
     off = dawn(observer, day + timedelta(days=1), depression=depression, tzinfo=LOCAL_TZ)
     return on.astimezone(UTC), off.astimezone(UTC)
+
+
+@lru_cache(maxsize=4096)
+def _berkane_night(day: date, depression: float) -> tuple[datetime, datetime]:
+    """Berkane's nights are asked for again and again (every month, the year, each meter period): computed once."""
+    return _night(day, depression, BERKANE)
 
 
 def _windows(step: DimStep, on: datetime, off: datetime):
