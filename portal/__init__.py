@@ -49,6 +49,7 @@ def import_models() -> None:
         "gis.districts.models",
         "gis.lighting.models",
         "gis.sanitation.models",
+        "gis.transport.models",
         "services.accounts.models",
         "services.casework.models",
         "services.catalog.models",

@@ -1,0 +1,1 @@
+"""Urban transport from GTFS: the network, departures, coverage."""
