@@ -1,7 +1,7 @@
 """Plain factories: make_*(session, **overrides) -> a flushed model instance."""
 
 import itertools
-from datetime import time
+from datetime import date, time
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point, box
@@ -9,6 +9,7 @@ from shapely.geometry import MultiPolygon, Point, box
 from gis.districts.models import District
 from gis.lighting.models import LightPoint
 from gis.sanitation.models import CollectionZone, Depot, WasteContainer
+from gis.transport.models import Calendar, CalendarDate, Route, Stop, StopTime, Trip
 from services.accounts.models import Department, Role, User
 from services.accounts.passwords import hash_password
 
@@ -165,3 +166,67 @@ def make_depot(session, *, lon: float = -2.32, lat: float = 34.92, **overrides):
     session.add(depot)
     session.flush()
     return depot
+
+
+# --------------------------------------------------------------------------- urban transport
+
+
+def make_calendar(session, service_id: str, days: str = "1111100", start=None, end=None) -> Calendar:
+    """A calendar.txt row; `days` is seven 0/1 flags from Monday."""
+
+    names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    row = Calendar(
+        service_id=service_id,
+        start_date=start or date(2026, 1, 1),
+        end_date=end or date(2026, 12, 31),
+        **{name: flag == "1" for name, flag in zip(names, days, strict=True)},
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_calendar_date(session, service_id: str, day, exception_type: int) -> CalendarDate:
+
+    row = CalendarDate(service_id=service_id, date=day, exception_type=exception_type)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def make_stop(session, lon: float = -2.32, lat: float = 34.92, **overrides) -> Stop:
+
+    n = next(_seq)
+    values = {"stop_id": f"S{n}", "code": f"{n}", "name": f"Stop {n}", "geom": from_shape(Point(lon, lat), srid=4326)}
+    stop = Stop(**(values | overrides))
+    session.add(stop)
+    session.flush()
+    return stop
+
+
+def make_route(session, **overrides) -> Route:
+
+    n = next(_seq)
+    values = {"route_id": f"R{n}", "short_name": f"{n}", "long_name": f"Route {n}", "route_type": 3}
+    route = Route(**(values | overrides))
+    session.add(route)
+    session.flush()
+    return route
+
+
+def make_trip(session, route=None, service_id: str = "WK", stops=(), times=(), **overrides) -> Trip:
+    """A trip with stop times: `times` are "HH:MM:SS" departures (GTFS times may pass 24:00), one per stop."""
+
+    n = next(_seq)
+    route = route or make_route(session)
+    trip = Trip(**({"trip_id": f"T{n}", "route_id": route.id, "service_id": service_id} | overrides))
+    session.add(trip)
+    session.flush()
+    for sequence, (stop, clock) in enumerate(zip(stops, times, strict=True), start=1):
+        h, m, s = (int(part) for part in clock.split(":"))
+        seconds = h * 3600 + m * 60 + s
+        session.add(
+            StopTime(trip_id=trip.id, stop_sequence=sequence, stop_id=stop.id, arrival_s=seconds, departure_s=seconds)
+        )
+    session.flush()
+    return trip

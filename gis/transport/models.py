@@ -105,6 +105,9 @@ class Route(Base):
     color: Mapped[str | None] = mapped_column(String(6))
     text_color: Mapped[str | None] = mapped_column(String(6))
     sort_order: Mapped[int | None] = mapped_column(Integer)
+    # Derived at import for maps and the open API: the distinct shapes of its trips, or, for trips without
+    # a shape, the line through their stops. Not exported (GTFS has no such field).
+    geom: Mapped[WKBElement | None] = mapped_column(Geometry("MULTILINESTRING", srid=4326, spatial_index=True))
 
     agency: Mapped[Agency | None] = relationship()
 

@@ -102,7 +102,7 @@ def upgrade():
     )
     op.create_geospatial_index('idx_transit_stop_geom', 'transit_stop', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_index(op.f('ix_transit_stop_code'), 'transit_stop', ['code'], unique=False)
-    op.create_table('transit_route',
+    op.create_geospatial_table('transit_route',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('route_id', sa.String(length=100), nullable=False),
     sa.Column('agency_id', sa.Integer(), nullable=True),
@@ -116,11 +116,13 @@ def upgrade():
     sa.Column('color', sa.String(length=6), nullable=True),
     sa.Column('text_color', sa.String(length=6), nullable=True),
     sa.Column('sort_order', sa.Integer(), nullable=True),
+    sa.Column('geom', Geometry(geometry_type='MULTILINESTRING', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry'), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['transit_agency.id'], name=op.f('fk_transit_route_agency_id_transit_agency')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_transit_route')),
     sa.UniqueConstraint('route_id', name=op.f('uq_transit_route_route_id'))
     )
     op.create_index(op.f('ix_transit_route_agency_id'), 'transit_route', ['agency_id'], unique=False)
+    op.create_geospatial_index('idx_transit_route_geom', 'transit_route', ['geom'], unique=False, postgresql_using='gist', postgresql_ops={})
     op.create_table('transit_trip',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('trip_id', sa.String(length=100), nullable=False),
@@ -185,8 +187,9 @@ def downgrade():
     op.drop_index(op.f('ix_transit_trip_service_id'), table_name='transit_trip')
     op.drop_index(op.f('ix_transit_trip_route_id'), table_name='transit_trip')
     op.drop_table('transit_trip')
+    op.drop_geospatial_index('idx_transit_route_geom', table_name='transit_route', postgresql_using='gist', column_name='geom')
     op.drop_index(op.f('ix_transit_route_agency_id'), table_name='transit_route')
-    op.drop_table('transit_route')
+    op.drop_geospatial_table('transit_route')
     op.drop_index(op.f('ix_transit_stop_code'), table_name='transit_stop')
     op.drop_geospatial_index('idx_transit_stop_geom', table_name='transit_stop', postgresql_using='gist', column_name='geom')
     op.drop_geospatial_table('transit_stop')
