@@ -206,6 +206,14 @@ class Intersects(_Spatial):
     name = "brk_intersects"
 
 
+class BufferMetres(_Spatial):
+    """The area within a distance in metres of a WGS84 geometry, as a WGS84 polygon."""
+
+    inherit_cache = True
+    type = Geometry("POLYGON", srid=WGS84)
+    name = "brk_buffer_m"
+
+
 def point(lon: float, lat: float) -> Point:
     return Point(lon, lat)
 
@@ -228,6 +236,13 @@ def contains_point(column, lon: float, lat: float) -> ColumnElement[bool]:
 
 def intersects(a, b) -> ColumnElement[bool]:
     return Intersects(a, b)
+
+
+def buffer_m(column, metres: float) -> BufferMetres:
+    """The area within `metres` of the geometry (a disc for a point), drawn with 128 sides: area off by < 0.1 %."""
+    if metres <= 0:
+        raise ValueError("the buffer's distance must be positive")
+    return BufferMetres(column, literal_column(repr(float(metres))))
 
 
 def degree_box(lon: float, lat: float, metres: float) -> tuple[float, float, float, float]:
@@ -337,6 +352,29 @@ def _contains_sl(element, compiler, **kw):
     column = next(iter(element.clauses))
     a, b = _args(element, compiler, **kw)
     return f"({_spatial_index_filter(column, compiler, b, **kw)} AND ST_Intersects({a}, {b}))"
+
+
+# 32 segments per quarter circle: the polygon's area is within 0.05 % of the disc's (8, the default, is 0.6 % short).
+_BUFFER_QUADRANT_SEGMENTS = 32
+
+
+@compiles(BufferMetres, "postgresql")
+def _buffer_pg(element, compiler, **kw):
+    geom, metres = _args(element, compiler, **kw)
+    # A geography buffer: PostGIS draws it in the UTM zone (or polar projection) that suits the geometry.
+    return f"(ST_Buffer(({geom})::geography, {metres}, {_BUFFER_QUADRANT_SEGMENTS}))::geometry"
+
+
+@compiles(BufferMetres, "sqlite")
+def _buffer_sl(element, compiler, **kw):
+    geom, metres = _args(element, compiler, **kw)
+    # SpatiaLite buffers in the geometry's own units: draw it in the UTM zone of the geometry's centre (WGS 84,
+    # so no datum shift; scale error under 0.1 % inside a zone), then bring it back to longitude and latitude.
+    # CAST truncates, which is flooring for the non-negative (longitude + 180) / 6.
+    centre = f"ST_Centroid({geom})"
+    zone = f"min(60, CAST((ST_X({centre}) + 180) / 6 AS INTEGER) + 1)"
+    srid = f"({zone} + CASE WHEN ST_Y({centre}) < 0 THEN 32700 ELSE 32600 END)"
+    return f"ST_Transform(ST_Buffer(ST_Transform({geom}, {srid}), {metres}, {_BUFFER_QUADRANT_SEGMENTS}), {WGS84})"
 
 
 # --------------------------------------------------------------------------- map layers
