@@ -24,6 +24,11 @@ def select_language() -> str:
         chosen = normalise_language(current_user.locale)
         if chosen:
             return chosen
+    return request_language()
+
+
+def request_language() -> str:
+    """The switch cookie, then Accept-Language, then Arabic: what the request alone says, no user loaded."""
     chosen = normalise_language(request.cookies.get(current_app.config["LOCALE_COOKIE_NAME"]))
     if chosen:
         return chosen
@@ -332,6 +337,21 @@ ERROR_MESSAGES = {
     "layer_unknown": _l("This map layer does not exist."),
     "layer_not_clusterable": _l("Only layers of points can be grouped into clusters."),
     "tile_invalid": _l("This map tile does not exist: the zoom goes from 0 to %(max)s."),
+    # OGC API - Features (/ogcapi)
+    "parameter_unknown": _l("The parameter %(name)s is not one this address understands."),
+    "format_unsupported": _l("Ask for f=json or f=html."),
+    "collection_unknown": _l("This collection does not exist."),
+    "feature_unknown": _l("This collection has no feature with this identifier."),
+    "crs_unsupported": _l("This coordinate reference system is not offered. Choose one of: %(crs)s."),
+    "bbox_invalid_in_crs": _l(
+        "Give the area as bbox=four numbers in the axis order and units of bbox-crs, the lower corner first."
+    ),
+    "page_limit_invalid": _l("The limit must be a whole number, 1 or more (a page holds at most %(max)s features)."),
+    "datetime_invalid": _l(
+        "Give a date (2025-03-01), a date and time (2025-03-01T08:30:00Z) or an interval of two of them separated "
+        "by a slash, either end open (..), the earlier first."
+    ),
+    "filter_value_invalid": _l("The value of %(name)s must be a whole number."),
     "last_appeal_route": _l(
         "This is the only active statement of the appeal route for the whole commune, and every rejection must "
         "quote one. Add or activate another one first, or correct this one instead."
