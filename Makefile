@@ -71,6 +71,20 @@ test-spatialite: test-deps ## Run the suite on SpatiaLite only
 test-postgis: test-deps ## Run the suite on PostGIS only
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --db postgis
 
+# bench/ogcapi_peers.py serves the same table through pygeoapi and tipg, whose dependencies clash with ours:
+# each gets its own virtualenv from a full lock file; wrk (Debian) is the load generator.
+BENCH_PEERS := pygeoapi tipg
+
+.venv-bench-%/.installed: bench/peers/requirements-%.txt
+	$(PYTHON) -m venv .venv-bench-$*
+	.venv-bench-$*/bin/pip install -q -r $<
+	@touch $@
+
+.PHONY: bench-deps
+bench-deps: ## Install what bench/ogcapi_peers.py needs: wrk, and pygeoapi and tipg in their own virtualenvs
+	@scripts/install-system-deps.sh wrk
+	@$(MAKE) --no-print-directory $(VENV)/.runtime $(BENCH_PEERS:%=.venv-bench-%/.installed)
+
 .PHONY: lint
 lint: $(VENV)/.dev ## Check style with ruff
 	$(BIN)/ruff check .

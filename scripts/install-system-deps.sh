@@ -12,6 +12,7 @@ PACKAGES=(
   poppler-utils               # pdftoppm, to look at rendered PDFs (certificates, receipts) as images
   nodejs npm                  # front-end assets come from the npm registry
 )
+PACKAGES+=("$@")              # extra packages a target asks for (make bench-deps: wrk)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
