@@ -13,10 +13,10 @@ import sqlite3
 from collections.abc import Sequence
 
 from geoalchemy2 import Geometry, alembic_helpers
-from sqlalchemy import Connection, Engine, Table, bindparam, event, insert, literal_column, text
+from sqlalchemy import Connection, Engine, Table, bindparam, event, insert, literal_column, text, true
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, True_
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import JSON, Boolean, Float, Integer, String
 
@@ -377,6 +377,122 @@ def _buffer_sl(element, compiler, **kw):
     return f"ST_Transform(ST_Buffer(ST_Transform({geom}, {srid}), {metres}, {_BUFFER_QUADRANT_SEGMENTS}), {WGS84})"
 
 
+# --------------------------------------------------------------------------- other coordinate systems
+#
+# Geometries are stored in EPSG:4326, longitude first. Both engines reproject with PROJ (ST_Transform), and give
+# the same coordinates as pyproj; EPSG:4326 as the standard orders it (latitude first) swaps the axes.
+
+
+class Transform(_Spatial):
+    """The geometry in another coordinate system (an EPSG code)."""
+
+    inherit_cache = True
+    type = Geometry()
+    name = "brk_transform"
+
+
+class SwapAxes(_Spatial):
+    """The geometry with X and Y exchanged (latitude first for EPSG:4326 as the standard orders it)."""
+
+    inherit_cache = True
+    type = Geometry()
+    name = "brk_swap_axes"
+
+
+class Envelope(_Spatial):
+    """The rectangle (minx, miny, maxx, maxy) in a coordinate system (an EPSG code)."""
+
+    inherit_cache = True
+    type = Geometry("POLYGON")
+    name = "brk_envelope"
+
+
+class Densify(_Spatial):
+    """The geometry with points added so that no segment is longer than a length (in its own units)."""
+
+    inherit_cache = True
+    type = Geometry()
+    name = "brk_densify"
+
+
+class WithinFrame(_Spatial):
+    """The geometry's bounding box meets the bounding box of another geometry (a frame), index-assisted."""
+
+    inherit_cache = True
+    type = Boolean()
+    name = "brk_within_frame"
+
+
+def transform(geom, srid: int) -> Transform:
+    return Transform(geom, literal_column(str(int(srid))))
+
+
+def swap_axes(geom) -> SwapAxes:
+    return SwapAxes(geom)
+
+
+def envelope(minx, miny, maxx, maxy, *, srid: int = WGS84) -> Envelope:
+    return Envelope(minx, miny, maxx, maxy, literal_column(str(int(srid))))
+
+
+def densify(geom, step) -> Densify:
+    return Densify(geom, step)
+
+
+def within_frame(column, frame) -> ColumnElement[bool]:
+    """Rows whose geometry's box meets `frame`'s box (a geometry expression in EPSG:4326, evaluated once)."""
+    return WithinFrame(column, frame)
+
+
+@compiles(Transform)
+def _transform(element, compiler, **kw):
+    geom, srid = _args(element, compiler, **kw)
+    return f"ST_Transform({geom}, {srid})"
+
+
+@compiles(SwapAxes, "postgresql")
+def _swap_pg(element, compiler, **kw):
+    (geom,) = _args(element, compiler, **kw)
+    return f"ST_FlipCoordinates({geom})"
+
+
+@compiles(SwapAxes, "sqlite")
+def _swap_sl(element, compiler, **kw):
+    (geom,) = _args(element, compiler, **kw)
+    return f"SwapCoordinates({geom})"
+
+
+@compiles(Envelope, "postgresql")
+def _envelope_pg(element, compiler, **kw):
+    minx, miny, maxx, maxy, srid = _args(element, compiler, **kw)
+    return f"ST_MakeEnvelope({minx}, {miny}, {maxx}, {maxy}, {srid})"
+
+
+@compiles(Envelope, "sqlite")
+def _envelope_sl(element, compiler, **kw):
+    minx, miny, maxx, maxy, srid = _args(element, compiler, **kw)
+    return f"BuildMbr({minx}, {miny}, {maxx}, {maxy}, {srid})"
+
+
+@compiles(Densify)
+def _densify(element, compiler, **kw):
+    geom, step = _args(element, compiler, **kw)
+    return f"ST_Segmentize({geom}, {step})"
+
+
+@compiles(WithinFrame, "postgresql")
+def _frame_pg(element, compiler, **kw):
+    column, frame = _args(element, compiler, **kw)
+    return f"({column} && {frame})"
+
+
+@compiles(WithinFrame, "sqlite")
+def _frame_sl(element, compiler, **kw):
+    column = next(iter(element.clauses))
+    _column, frame = _args(element, compiler, **kw)
+    return _spatial_index_filter(column, compiler, frame, **kw)
+
+
 # --------------------------------------------------------------------------- map layers
 #
 # The public map's GeoJSON is assembled by the database (json_agg on PostGIS, JSON1 on SpatiaLite):
@@ -388,7 +504,8 @@ _JSON_KEY = re.compile(r"^[a-z][a-z_]*$")
 class FeatureArray(_Spatial):
     """Aggregate: a JSON array (text) of GeoJSON Features, ordered by `order`.
 
-    Arguments: order, id, geom, then alternating property keys (`json_key`) and values.
+    Arguments: order, id, geom, the decimals of coordinates, which rows to include (a condition), then
+    alternating property keys (`json_key`) and values.
     """
 
     inherit_cache = True
@@ -467,14 +584,21 @@ def json_key(name: str):
     return literal_column(f"'{name}'")
 
 
-def feature_array(order, id_, geom, properties: dict) -> FeatureArray:
-    """The rows' GeoJSON Features as one JSON array text; `properties` maps names to column expressions."""
+def feature_array(
+    order, id_, geom, properties: dict, *, digits: int | None = None, include: ColumnElement[bool] | None = None
+) -> FeatureArray:
+    """The rows' GeoJSON Features as one JSON array text; `properties` maps names to column expressions.
+
+    Coordinates keep `digits` decimals; with `include`, only the rows meeting it become features.
+    """
     pairs = [
         part
         for key, value in properties.items()
         for part in (json_key(key), JsonValue(value) if isinstance(value.type, JSON) else value)
     ]
-    return FeatureArray(order, id_, geom, *pairs)
+    condition = true() if include is None else include
+    digits = _GEOJSON_DIGITS if digits is None else int(digits)
+    return FeatureArray(order, id_, geom, literal_column(str(digits)), condition, *pairs)
 
 
 def lon(column) -> LonOf:
@@ -521,7 +645,7 @@ _GEOJSON_DIGITS = 6  # a tenth of a metre: more would only weigh on the wire
 
 @compiles(FeatureArray, "postgresql")
 def _feature_array_pg(element, compiler, **kw):
-    order, id_, geom, *pairs = _args(element, compiler, **kw)
+    order, id_, geom, digits, include, *pairs = _args(element, compiler, **kw)
     # Text spliced by hand: json_build_object costs three times as much per row (bench/gis_map.py).
     # Keys are checked names (json_key); every value goes through to_json, so it is valid JSON or null.
     properties = " || ',' || ".join(
@@ -530,22 +654,28 @@ def _feature_array_pg(element, compiler, **kw):
     )
     feature = (
         f"""'{{"type":"Feature","id":' || {id_} || ',"geometry":' """
-        f"""|| coalesce(ST_AsGeoJSON({geom}, {_GEOJSON_DIGITS}), 'null') """
+        # Options 0: no "crs" member, which PostGIS adds by default to geometries not in EPSG:4326.
+        f"""|| coalesce(ST_AsGeoJSON({geom}, {digits}, 0), 'null') """
         f"""|| ',"properties":{{' || {properties or "''"} || '}}}}'"""
     )
-    return f"('[' || coalesce(string_agg({feature}, ',' ORDER BY {order}), '') || ']')"
+    return f"('[' || coalesce(string_agg({feature}, ',' ORDER BY {order}){_filter(element, include)}, '') || ']')"
+
+
+def _filter(element: FeatureArray, include: str) -> str:
+    """The aggregate's FILTER clause, left out when every row counts."""
+    return "" if isinstance(element.clauses.clauses[4], True_) else f" FILTER (WHERE {include})"
 
 
 @compiles(FeatureArray, "sqlite")
 def _feature_array_sl(element, compiler, **kw):
-    order, id_, geom, *pairs = _args(element, compiler, **kw)
+    order, id_, geom, digits, include, *pairs = _args(element, compiler, **kw)
     properties = ", ".join(pairs)
     feature = (
         f"json_object('type', 'Feature', 'id', {id_}, "
-        f"'geometry', json(AsGeoJSON({geom}, {_GEOJSON_DIGITS})), "
+        f"'geometry', json(AsGeoJSON({geom}, {digits})), "
         f"'properties', json_object({properties}))"
     )
-    return f"coalesce(json_group_array({feature} ORDER BY {order}), '[]')"
+    return f"coalesce(json_group_array({feature} ORDER BY {order}){_filter(element, include)}, '[]')"
 
 
 @compiles(LonOf)
