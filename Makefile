@@ -55,7 +55,13 @@ run: install ## Serve the portal with demo data on http://127.0.0.1:5000 (embedd
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 .PHONY: test-deps
-test-deps: system-deps $(VENV)/.dev assets translations
+test-deps: system-deps $(VENV)/.dev .venv-ogctests/.installed assets translations
+
+# The OGC API conformance suite (ogctests) needs pytest<9 and httpx<0.28: its own virtualenv, from a full lock file.
+.venv-ogctests/.installed: requirements-ogctests.txt
+	$(PYTHON) -m venv .venv-ogctests
+	.venv-ogctests/bin/pip install -q -r requirements-ogctests.txt
+	@touch $@
 
 # Both cores: each xdist worker has its own database and, for browser tests, its own live portal.
 PYTEST_WORKERS ?= 2

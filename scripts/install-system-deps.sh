@@ -10,6 +10,7 @@ PACKAGES=(
   chromium                    # headless browser for the browser tests
   fonts-noto-core             # Arabic and Latin fonts for screenshots
   poppler-utils               # pdftoppm, to look at rendered PDFs (certificates, receipts) as images
+  gdal-bin                    # ogrinfo, GDAL's OGC API - Features client, for the /ogcapi tests
   nodejs npm                  # front-end assets come from the npm registry
 )
 PACKAGES+=("$@")              # extra packages a target asks for (make bench-deps: wrk)
