@@ -17,7 +17,7 @@ population times the share of its area within that distance.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, literal, or_, select, true
+from sqlalchemy import Select, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from gis import spatial
@@ -186,7 +186,8 @@ def coverage_by_district(
             spatial.area_m2(District.geom),
             func.coalesce(spatial.area_m2(inside.c.geom), 0.0),
             stops_inside,
-            func.ST_AsGeoJSON(inside.c.geom, 6),
+            # PostGIS gives an empty geometry for an empty intersection, SpatiaLite NULL: the map gets neither.
+            case((func.ST_IsEmpty(inside.c.geom), None), else_=func.ST_AsGeoJSON(inside.c.geom, 6)),
             in_some_district,
         )
         .join(inside, inside.c.district_id == District.id)

@@ -151,6 +151,7 @@ def test_a_district_far_from_every_stop_has_nothing_covered(db):
     coverage = coverage_by_district(db.session, MONDAY)
     far = {row.district.code: row for row in coverage.districts}["far"]
     assert (far.covered_m2, far.share, far.population_covered, far.stops_served) == (0, 0, 0, 0)
+    assert far.covered_geojson is None
     assert coverage.population == 15_000
     assert coverage.population_covered == pytest.approx(10_000 * DISC / coverage.districts[0].area_m2, rel=0.01)
 
