@@ -1,19 +1,15 @@
 """A live portal on a free loopback port, Debian's Chromium driven by Playwright, axe on every page."""
 
-import contextlib
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 from tests.conftest import SCREENSHOTS as OUTPUT
-from tests.conftest import make_app
-from tests.pgcluster import postgis_database
+from tests.live import live_portal
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # What a root, network-less machine needs: no sandbox (root), no GPU, no calls home.
@@ -48,39 +44,21 @@ def live_app(live_url):
     return live_url.app
 
 
-class LiveURL(str):
-    app = None
-
-
 @pytest.fixture(scope="session")
 def live_url(backend, tmp_path_factory):
     """The portal served by a real WSGI server on its own database, with the demo data."""
-    from portal.extensions import db
-
-    with contextlib.ExitStack() as stack:
-        if backend == "spatialite":
-            url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}"
-        else:
-            url = stack.enter_context(postgis_database("berkane_browser"))
-        keys = tmp_path_factory.mktemp("live-keys")
-        app = make_app(
-            url, UPLOAD_DIR=str(tmp_path_factory.mktemp("live-uploads")), SIGNING_KEY_FILE=str(keys / "key.pem")
-        )
-        assert app.test_cli_runner().invoke(args=["certificates", "keygen"]).exit_code == 0
-        result = app.test_cli_runner().invoke(args=["seed", "demo"])
+    keys = tmp_path_factory.mktemp("live-keys")
+    with live_portal(
+        backend,
+        tmp_path_factory,
+        "browser",
+        UPLOAD_DIR=str(tmp_path_factory.mktemp("live-uploads")),
+        SIGNING_KEY_FILE=str(keys / "key.pem"),
+    ) as live:
+        assert live.app.test_cli_runner().invoke(args=["certificates", "keygen"]).exit_code == 0
+        result = live.app.test_cli_runner().invoke(args=["seed", "demo"])
         assert result.exit_code == 0, result.output
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            live = LiveURL(f"http://127.0.0.1:{server.server_port}")
-            live.app = app
-            yield live
-        finally:
-            server.shutdown()
-            thread.join(timeout=10)
-            with app.app_context():
-                db.engine.dispose()
+        yield live
 
 
 @pytest.fixture(scope="session")
