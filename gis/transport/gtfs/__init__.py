@@ -1,6 +1,6 @@
 """GTFS feeds in and out of the transport tables.
 
-    from gis.transport.gtfs import import_feed, read_feed, FeedInvalid
+    from gis.transport.gtfs import import_feed, export_feed, read_feed, FeedInvalid
 
     report = import_feed(session, "network.zip")   # or the zip's bytes; source_name="..." names it
     session.commit()                               # the caller owns the transaction
@@ -11,9 +11,12 @@
   whose `problems` name the file, the 1-based data row, the column and a code, and nothing is written.
   `progress(n)` is told of rows written, `Feed.row_count` in all.
 - `read_feed(path_or_bytes) -> Feed` reads and checks without touching the database (`Feed.problems`).
+- `export_feed(session) -> bytes` writes the network back out as a GTFS zip (translations.txt holding the
+  Arabic and French names); importing it again gives the same rows.
 """
 
+from gis.transport.gtfs.exporting import export_feed
 from gis.transport.gtfs.importing import FeedInvalid, ImportReport, clear_network, import_feed
 from gis.transport.gtfs.reading import Feed, Problem, read_feed
 
-__all__ = ["Feed", "FeedInvalid", "ImportReport", "Problem", "clear_network", "import_feed", "read_feed"]
+__all__ = ["Feed", "FeedInvalid", "ImportReport", "Problem", "clear_network", "export_feed", "import_feed", "read_feed"]

@@ -77,16 +77,20 @@ def import_feed(
     if feed.problems:
         raise FeedInvalid(feed.problems)
     clear_network(session)
-    report = _write(session, feed, source_name or feed.name, progress or (lambda _n: None), is_demo)
-    # Core statements bypass the identity map: objects loaded earlier must not stand for the new rows.
-    session.expire_all()
-    return report
+    return _write(session, feed, source_name or feed.name, progress or (lambda _n: None), is_demo)
+
+
+_MODELS = (StopTime, Frequency, Trip, Route, Shape, Stop, Agency, CalendarDate, Calendar, TransitFeed)
 
 
 def clear_network(session: Session) -> None:
     """Delete every transport row."""
-    for model in (StopTime, Frequency, Trip, Route, Shape, Stop, Agency, CalendarDate, Calendar, TransitFeed):
+    session.flush()
+    for model in _MODELS:
         session.execute(delete(model.__table__))
+    # The deletes bypass the identity map: objects loaded before must not stand for new rows that reuse their keys.
+    for obj in [o for o in session.identity_map.values() if isinstance(o, _MODELS)]:
+        session.expunge(obj)
 
 
 def _values(spec: GtfsFile, row: dict[str, Any]) -> dict[str, Any]:
@@ -235,7 +239,7 @@ def _write(session: Session, feed: Feed, source_name: str, progress: Progress, i
 
 def _route_geometry(paths: dict[tuple, None], lines: dict, where: dict) -> str | None:
     parts = []
-    for path in paths:
+    for path in sorted(paths):  # the same line whatever the order of the trips in the file
         if path[0] == "shape":
             coords = lines[path[1]]
         else:

@@ -236,6 +236,7 @@ class _Reader:
                 row[name] = value
                 if code:
                     found.append(Problem(spec.name, number, name, code, {"value": text, **params}))
+                    row.setdefault("_wrong", set()).add(name)
         found.sort(key=lambda p: p.row)
         self.problems.extend(found)
         if spec.required and not rows:
@@ -370,6 +371,8 @@ def _check_stop_times(feed: Feed, problem: Callable) -> None:
     """Within each trip in stop_sequence order: times present at both ends, never going back."""
     by_trip: dict[str, list[dict]] = defaultdict(list)
     for row in feed.rows(STOP_TIMES):
+        if row.get("_wrong", set()) & {"arrival_time", "departure_time"}:
+            continue  # already reported: not a missing time
         arrival, departure = row.get("arrival_time"), row.get("departure_time")
         if arrival is not None and departure is not None and arrival > departure:
             problem(STOP_TIMES.name, row["_row"], "departure_time", "arrival_after_departure")
