@@ -27,7 +27,7 @@ from gis.transport.models import Frequency, Stop, StopTime, Trip
 from services.errors import Invalid
 
 WALK_M = 400  # the usual walking distance to a bus stop (about five minutes)
-DEFAULT_MIN_DEPARTURES = 20  # about one bus an hour from six in the morning to ten at night
+DEFAULT_MIN_DEPARTURES = 20  # a bus about every 50 minutes from six in the morning to ten at night
 MAX_MIN_DEPARTURES = 10_000  # one every nine seconds all day: more than any stop sees
 NOT_AVAILABLE = 1  # GTFS pickup_type and drop_off_type: no pickup, no drop off
 POLYGONS = 3  # ST_CollectionExtract's code for (multi)polygons
