@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from gis.demo_city import DemoLayerInUse
+from gis.transport import demo as transport_demo
 from portal.extensions import db
 from portal.gis_cli import gis_cli
 from services import demo
@@ -49,7 +50,7 @@ notifications_cli = AppGroup("notifications", help="Send the emails waiting in t
     help="Waste containers on the demo map.",
 )
 def seed_demo(lights: int, containers: int):
-    """Load the idempotent demo dataset (synthetic Berkane and its map layers, one account per role)."""
+    """Load the idempotent demo dataset (synthetic Berkane, its map layers and bus network, one account per role)."""
     if not current_app.config["SEED_DEMO_ALLOWED"]:
         raise click.ClickException("Demo data is refused in production (set ALLOW_DEMO_SEED=1 to force).")
     with click.progressbar(length=5, label="Seeding demo data") as bar:
@@ -70,6 +71,7 @@ def seed_demo(lights: int, containers: int):
         except DemoLayerInUse as exc:
             db.session.rollback()
             raise click.ClickException(f"Demo map layers not replaced: {exc}. Detach them first.") from exc
+    network = transport_demo.seed_transport(db.session)
     store = FileStore(current_app.config["UPLOAD_DIR"])
     citizen, neighbour = (a for a in accounts_ if a.role.value == "citizen")
     requests_filed = demo_requests.seed_requests(db.session, citizen.email, store)
@@ -87,6 +89,11 @@ def seed_demo(lights: int, containers: int):
         f"Sanitation ({'loaded' if city.sanitation_written else 'unchanged'}): {city.containers} waste containers "
         f"({city.sensors} with a fill sensor), {city.zones} collection zones, {city.routes} routes, "
         f"{city.depots} depot{'s' if city.depots != 1 else ''}."
+    )
+    state = "imported network kept" if network.kept_imported else "loaded" if network.written else "unchanged"
+    click.echo(
+        f"Urban transport ({state}): {network.routes} bus lines, {network.stops} stops, {network.trips} trips, "
+        f"{network.stop_times} stop times."
     )
     click.echo("Demo accounts (demo data only — never use these in production):")
     for account in accounts_:

@@ -24,7 +24,7 @@ class Column:
     max_length: int | None = None  # taken from the model's column
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a dict key in hot loops
 class GtfsFile:
     name: str
     columns: tuple[Column, ...]
