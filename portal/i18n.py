@@ -196,6 +196,9 @@ ERROR_MESSAGES = {
     "import_crs_conflict": _l("The coordinate system given does not match the one the file declares."),
     "import_has_problems": _l("Some features of the file are not valid: nothing was imported."),
     "export_format_unknown": _l("Export to a GeoJSON (.geojson) or CSV (.csv) file."),
+    "gtfs_unreadable": _l("This file cannot be read as a GTFS feed: it is not a zip archive."),
+    "gtfs_invalid": _l("The GTFS feed has problems: nothing was imported."),
+    "transport_network_empty": _l("There is no bus network to export yet: import a GTFS feed first."),
     "service_not_found": _l("This e-service does not exist or is no longer offered."),
     "service_code_invalid": _l("Use lower-case letters, digits and hyphens for the code."),
     "service_kind_unknown": _l("Choose the kind of service from the list."),
@@ -363,6 +366,51 @@ def error_message(code: str, **params) -> str:
     message = ERROR_MESSAGES.get(code, ERROR_MESSAGES["error"])
     try:
         return str(message) % params if params else str(message)
+    except (KeyError, TypeError, ValueError):
+        return str(message)
+
+
+# What is wrong with a row (or a whole file) of a GTFS feed, by the importer's codes (gis.transport.gtfs.reading).
+GTFS_PROBLEMS = {
+    "file_missing": _l("this required file is missing from the zip"),
+    "calendar_missing": _l("the feed needs calendar.txt or calendar_dates.txt, and has neither"),
+    "file_empty": _l("this required file has no rows"),
+    "file_unreadable": _l("the file cannot be read as CSV"),
+    "encoding_invalid": _l("the file is not written in UTF-8"),
+    "column_missing": _l("this required column is missing"),
+    "row_length": _l("the row has %(found)s values where the header names %(expected)s columns"),
+    "required": _l("a value is required"),
+    "too_long": _l("the value is longer than %(max)s characters"),
+    "whole_number_invalid": _l("“%(value)s” is not a whole number"),
+    "number_invalid": _l("“%(value)s” is not a number"),
+    "too_small": _l("“%(value)s” is less than %(min)s"),
+    "choice_invalid": _l("“%(value)s” is not one of the values GTFS allows here"),
+    "latitude_invalid": _l("“%(value)s” is not a latitude (from -90 to 90)"),
+    "longitude_invalid": _l("“%(value)s” is not a longitude (from -180 to 180)"),
+    "time_invalid": _l("“%(value)s” is not a time HH:MM:SS (hours may pass 24)"),
+    "date_invalid": _l("“%(value)s” is not a date YYYYMMDD"),
+    "color_invalid": _l("“%(value)s” is not a colour of six hexadecimal digits, like 1565C0"),
+    "timezone_unknown": _l("“%(value)s” is not a known time zone, like Africa/Casablanca"),
+    "id_duplicate": _l("“%(value)s” is already used in row %(first)s"),
+    "reference_unknown": _l("no row of %(target)s has the id “%(value)s”"),
+    "route_name_missing": _l("a route needs a short name or a long name"),
+    "dates_not_ordered": _l("the end date is before the start date"),
+    "window_not_ordered": _l("the end time is not after the start time"),
+    "arrival_after_departure": _l("the departure time is before the arrival time"),
+    "time_pair_incomplete": _l("give both the arrival and the departure time, or neither"),
+    "trip_edge_time_missing": _l("the first and the last stop of a trip need their arrival and departure times"),
+    "time_goes_back": _l("this time is earlier than the time in row %(previous)s, an earlier stop of the trip"),
+    "shape_too_short": _l("the shape “%(value)s” has fewer than two points"),
+    "row_extra": _l("feed_info.txt holds a single row"),
+}
+
+
+def gtfs_problem(code: str, **params) -> str:
+    message = GTFS_PROBLEMS.get(code)
+    if message is None:
+        return code
+    try:
+        return str(message) % params
     except (KeyError, TypeError, ValueError):
         return str(message)
 
