@@ -44,8 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PER_PAGE = 100
-BOX_TARGET = 250  # lights a box holds on average; each kept box holds at least PER_PAGE
-EDGE = 1e-5  # degrees, about a metre
+BOX_TARGET = 150  # lights a box holds on average; each kept box holds at least PER_PAGE
+EDGE = 1e-5  # degrees, about a metre: over the rounding of a single-precision box around Berkane
 PROPERTIES = ("code", "technology", "power_w", "status")
 PEER_VENVS = {"pygeoapi": ROOT / ".venv-bench-pygeoapi", "tipg": ROOT / ".venv-bench-tipg"}
 TARGETS = {"pygeoapi": 10.0, "tipg": 5.0}
@@ -148,11 +148,15 @@ def pick_boxes(dsn: str, extent, count: int, wanted: int, seed: int = 17) -> lis
         while len(found) < wanted:
             x, y = rng.uniform(minx, maxx - w), rng.uniform(miny, maxy - h)
             box = (round(x, 6), round(y, 6), round(x + w, 6), round(y + h, 6))
+            # Exact coordinates against the box shrunk and grown by EDGE; && only picks the candidates.
             inner, outer = connection.execute(
-                "SELECT count(*) FILTER (WHERE geom && ST_Expand(box, -%(edge)s)), count(*) FROM light_point, "
-                "ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, 4326) AS box "
-                "WHERE geom && ST_Expand(box, %(edge)s)",
-                {"edge": EDGE, **dict(zip(("minx", "miny", "maxx", "maxy"), box, strict=True))},
+                "SELECT count(*) FILTER (WHERE x > %(x0)s + %(e)s AND x < %(x1)s - %(e)s "
+                "AND y > %(y0)s + %(e)s AND y < %(y1)s - %(e)s), "
+                "count(*) FILTER (WHERE x BETWEEN %(x0)s - %(e)s AND %(x1)s + %(e)s "
+                "AND y BETWEEN %(y0)s - %(e)s AND %(y1)s + %(e)s) "
+                "FROM (SELECT ST_X(geom) AS x, ST_Y(geom) AS y FROM light_point WHERE geom && "
+                "ST_MakeEnvelope(%(x0)s - %(e)s, %(y0)s - %(e)s, %(x1)s + %(e)s, %(y1)s + %(e)s, 4326)) AS near",
+                {"x0": box[0], "y0": box[1], "x1": box[2], "y1": box[3], "e": EDGE},
             ).fetchone()
             if inner == outer >= PER_PAGE:
                 found.append(box)
