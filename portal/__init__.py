@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.public.routes import bp as public_bp
     from portal.sanitation.routes import bp as sanitation_bp
     from portal.staff import casework as _staff_casework  # noqa: F401 (routes of the staff blueprint)
+    from portal.staff import coverage as _staff_coverage  # noqa: F401 (routes of the staff blueprint)
     from portal.staff import lighting as _staff_lighting  # noqa: F401 (routes of the staff blueprint)
     from portal.staff import queue as _staff_queue  # noqa: F401 (routes of the staff blueprint)
     from portal.staff.routes import bp as staff_bp

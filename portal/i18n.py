@@ -186,6 +186,7 @@ ERROR_MESSAGES = {
     "hotspot_radius_invalid": _l("Give the distance in metres, from 1 to %(max)s."),
     "hotspot_min_reports_invalid": _l("A hotspot has from 2 to %(max)s reports at least."),
     "hotspot_days_invalid": _l("Give the period in days, from 1 to %(max)s."),
+    "coverage_min_departures_invalid": _l("Give a whole number of times, from 0 to %(max)s."),
     "import_layer_unknown": _l("This map layer does not exist."),
     "import_mapping_invalid": _l("Write each field mapping as field=column."),
     "import_field_unknown": _l("The mapping names a field that this map layer does not have."),

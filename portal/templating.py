@@ -34,6 +34,7 @@ NAVIGATION = [
     ("citizen.my_requests", _l("My requests"), (Role.CITIZEN,)),
     ("staff.index", _l("Staff area"), STAFF_ROLES),
     ("staff.lighting", _l("Street lighting"), (*STAFF_ROLES, Role.MAYOR_OFFICE)),
+    ("staff.transport_coverage", _l("Bus coverage"), (*STAFF_ROLES, Role.MAYOR_OFFICE)),
     ("sanitation.containers", _l("Waste collection"), may_plan_collection),
     ("dashboard.index", _l("Dashboard"), DASHBOARD_ROLES),
     ("admin.index", _l("Administration"), (Role.ADMIN,)),
