@@ -186,7 +186,7 @@ def coverage_by_district(
             spatial.area_m2(District.geom),
             func.coalesce(spatial.area_m2(inside.c.geom), 0.0),
             stops_inside,
-            # PostGIS gives an empty geometry for an empty intersection, SpatiaLite NULL: the map gets neither.
+            # An empty intersection is an empty geometry on one engine, NULL on the other: the map gets neither.
             case((func.ST_IsEmpty(inside.c.geom), None), else_=func.ST_AsGeoJSON(inside.c.geom, 6)),
             in_some_district,
         )
