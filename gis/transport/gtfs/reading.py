@@ -277,18 +277,28 @@ def read_feed(source: Source, *, name: str | None = None) -> Feed:
 # --------------------------------------------------------------------------- checks across rows and files
 
 
-def _duplicates(feed: Feed, spec: GtfsFile, problem: Callable) -> dict:
-    """The rows of `spec` by key (first occurrence); later rows with the same key are reported."""
+def _shown(column: Column, value: Any) -> str:
+    """A parsed value written as the feed writes it, for messages."""
+    if column.kind == "time":
+        return format_time(value)
+    if column.kind == "date":
+        return value.strftime("%Y%m%d")
+    return str(value)
+
+
+def _duplicates(feed: Feed, spec: GtfsFile, problem: Callable) -> None:
+    """Report rows whose key (stop_id, trip_id and stop_sequence, ...) an earlier row of the file has."""
     first: dict = {}
+    last = spec.column(spec.key[-1])
     for row in feed.rows(spec):
         key = tuple(row.get(c) for c in spec.key)
         if any(part is None for part in key):
             continue
         if key in first:
-            problem(spec.name, row["_row"], spec.key[-1], "id_duplicate", value=str(key[-1]), first=first[key]["_row"])
+            value = _shown(last, key[-1])
+            problem(spec.name, row["_row"], last.name, "id_duplicate", value=value, first=first[key])
         else:
-            first[key] = row
-    return first
+            first[key] = row["_row"]
 
 
 def _references(feed: Feed, spec: GtfsFile, column: str, known, target: str, problem: Callable) -> None:

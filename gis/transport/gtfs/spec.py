@@ -5,7 +5,7 @@ One table serves both directions, so that a feed exported and imported again com
 models do not keep (fares, transfers, attributions, ...) are neither read nor written.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gis.transport.models import Agency, Calendar, CalendarDate, Frequency, Route, Stop, StopTime, TransitFeed, Trip
 
@@ -41,7 +41,7 @@ def _file(name: str, model, columns: list[Column], **options) -> GtfsFile:
     for column in columns:
         length = getattr(getattr(model, column.attr).type, "length", None) if model and column.attr else None
         if column.kind == "text" and length:
-            column = Column(**{**column.__dict__, "max_length": length})
+            column = replace(column, max_length=length)
         sized.append(column)
     return GtfsFile(name, tuple(sized), **options)
 

@@ -10,11 +10,11 @@ from gis import demo_city
 from gis.districts import demo as district_demo
 from gis.transport import demo
 from gis.transport.calendar import active_service_ids
-from gis.transport.gtfs import import_feed, read_feed
+from gis.transport.gtfs import export_feed, import_feed, read_feed
 from gis.transport.gtfs.spec import STOP_TIMES, STOPS, TRANSLATIONS, TRIPS
 from gis.transport.models import Agency, Frequency, Route, Stop, TransitFeed, Trip
 from services.demo import seed_districts
-from tests.gis.transport.feeds import SAMPLE
+from tests.gis.transport.feeds import SAMPLE, assert_same_network, snapshot
 
 TODAY = date(2026, 11, 23)
 INDEPENDENCE_DAY = date(2026, 11, 18)  # a Wednesday
@@ -91,3 +91,18 @@ def test_seeding_the_demo_leaves_an_imported_network_alone(db):
 def test_the_demo_network_needs_the_demo_districts():
     with pytest.raises(ValueError, match="demo districts"):
         demo.generate([], 2026)
+
+
+def test_the_demo_network_comes_back_the_same_after_an_export_feed_info_and_names_included(db):
+    seed_districts(db.session)
+    demo.seed_transport(db.session, today=TODAY)
+    before, feed = snapshot(db), db.session.scalar(select(TransitFeed))
+    info = (feed.publisher_name, feed.publisher_url, feed.lang, feed.default_lang, feed.start_date, feed.end_date)
+
+    import_feed(db.session, export_feed(db.session), source_name="export.zip")
+
+    assert_same_network(before, snapshot(db))
+    again = db.session.scalar(select(TransitFeed))
+    assert (again.publisher_name, again.publisher_url, again.lang, again.default_lang) == info[:4]
+    assert (again.start_date, again.end_date) == (date(2026, 1, 1), date(2027, 12, 31)) == info[4:]
+    assert not again.is_demo  # an exported copy imported by hand is no longer the demo's own feed

@@ -8,8 +8,6 @@ from sqlalchemy import func, select
 
 from gis.transport.gtfs import FeedInvalid, export_feed, import_feed, read_feed
 from gis.transport.models import (
-    Agency,
-    Calendar,
     CalendarDate,
     Frequency,
     Route,
@@ -20,10 +18,17 @@ from gis.transport.models import (
     Trip,
 )
 from services.errors import Invalid
-from tests.gis.transport.feeds import CAIRNS, SAMPLE, edited, files, replace_line
-
-MODELS = (Agency, Stop, Route, Shape, Trip, StopTime, Frequency, Calendar, CalendarDate)
-NATURAL_KEYS = {m.__tablename__: m for m in (Agency, Stop, Route, Shape, Trip)}
+from tests.gis.transport.feeds import (
+    CAIRNS,
+    MODELS,
+    SAMPLE,
+    assert_same_network,
+    edited,
+    files,
+    replace_line,
+    rezip,
+    snapshot,
+)
 
 
 def count(db, model) -> int:
@@ -32,50 +37,6 @@ def count(db, model) -> int:
 
 def counts(db) -> dict[str, int]:
     return {model.__tablename__: count(db, model) for model in (*MODELS, TransitFeed)}
-
-
-def _coords(geometry):
-    if geometry is None:
-        return None
-    shape = to_shape(geometry)
-    parts = shape.geoms if hasattr(shape, "geoms") else [shape]
-    return [np.asarray(part.coords) for part in parts]
-
-
-def snapshot(db) -> dict[str, list[dict]]:
-    """Every transport row, integer keys replaced by the GTFS ids they stand for, geometries as coordinates."""
-    db.session.expire_all()
-    names = {
-        table: dict(db.session.execute(select(model.id, getattr(model, table.removeprefix("transit_") + "_id"))).all())
-        for table, model in NATURAL_KEYS.items()
-    }
-    found = {}
-    for model in MODELS:
-        table = model.__table__
-        references = {
-            c.name: names[next(iter(c.foreign_keys)).column.table.name] for c in table.columns if c.foreign_keys
-        }
-        rows = []
-        for record in db.session.execute(select(table)).mappings():
-            row = {k: v for k, v in record.items() if k != "id"}
-            for name, known in references.items():
-                row[name] = known.get(row[name])
-            if "geom" in row:
-                row["geom"] = _coords(row["geom"])
-            rows.append(row)
-        found[table.name] = sorted(rows, key=lambda r: repr({k: v for k, v in r.items() if k != "geom"}))
-    return found
-
-
-def assert_same_network(before: dict, after: dict) -> None:
-    for table, rows in before.items():
-        assert len(after[table]) == len(rows), table
-        for old, new in zip(rows, after[table], strict=True):
-            assert {k: v for k, v in old.items() if k != "geom"} == {k: v for k, v in new.items() if k != "geom"}
-            if "geom" in old:
-                assert (old["geom"] is None) == (new["geom"] is None), (table, old)
-                for a, b in zip(old["geom"] or [], new["geom"] or [], strict=True):
-                    assert a.shape == b.shape and np.allclose(a, b, rtol=0, atol=1e-7), (table, old)
 
 
 def test_the_cairns_network_imports_with_every_row_and_comes_back_the_same_after_an_export(db):
@@ -114,12 +75,15 @@ def test_the_cairns_network_imports_with_every_row_and_comes_back_the_same_after
     assert export_feed(db.session) == exported  # the same network, the same bytes
 
 
-def test_gtfs_kit_reads_the_exported_network_as_the_original_feed(db):
-    gk = pytest.importorskip("gtfs_kit")
+def test_gtfs_kit_reads_the_exported_network_as_the_original_feed(db, tmp_path):
+    import gtfs_kit as gk  # seconds to import (geopandas): only here
+
     import_feed(db.session, SAMPLE)
+    path = tmp_path / "export.zip"
+    path.write_bytes(export_feed(db.session))
 
     original = gk.read_feed(SAMPLE, dist_units="km")
-    exported = gk.read_feed(_write(export_feed(db.session)), dist_units="km")
+    exported = gk.read_feed(path, dist_units="km")
 
     for table in ("agency", "stops", "routes", "trips", "stop_times", "calendar", "calendar_dates", "frequencies"):
         assert len(getattr(exported, table)) == len(getattr(original, table)), table
@@ -134,15 +98,6 @@ def test_gtfs_kit_reads_the_exported_network_as_the_original_feed(db):
     ]
     assert durations[0].round(6).to_dict() == durations[1].round(6).to_dict()
     assert durations[1]["CITY1"] == pytest.approx(28 / 60)  # 6:00 to 6:28, in hours
-
-
-def _write(data: bytes):
-    import tempfile
-    from pathlib import Path
-
-    path = Path(tempfile.mkdtemp()) / "export.zip"
-    path.write_bytes(data)
-    return path
 
 
 def test_the_sample_feed_keeps_its_calendar_exceptions_frequencies_and_lines_through_the_stops(db):
@@ -191,7 +146,7 @@ def test_arabic_and_french_names_come_from_translations_and_go_back_out(db):
         "routes,route_long_name,ar,المطار - بولفروغ,AB,,\n"
         "stops,stop_desc,ar,غير مستعمل,BEATTY_AIRPORT,,\n"
     )
-    import_feed(db.session, _zip(contents))
+    import_feed(db.session, rezip(contents))
 
     def names():
         db.session.expire_all()
@@ -205,12 +160,6 @@ def test_arabic_and_french_names_come_from_translations_and_go_back_out(db):
     assert "stops,stop_name,ar,محطة المطار,BEATTY_AIRPORT" in files(exported)["translations.txt"]
     import_feed(db.session, exported)
     assert names()[:5] == ("محطة المطار", "Aéroport du comté de Nye", "Hôtel Stagecoach", None, "المطار - بولفروغ")
-
-
-def _zip(contents: dict[str, str]) -> bytes:
-    from tests.gis.transport.feeds import rezip
-
-    return rezip(contents)
 
 
 def test_the_sample_feed_round_trips_through_an_export(db):
