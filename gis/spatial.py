@@ -9,11 +9,13 @@ import json
 import math
 import os
 import re
+import select
 import sqlite3
+import time
 from collections.abc import Sequence
 
 from geoalchemy2 import Geometry, alembic_helpers
-from sqlalchemy import Connection, Engine, Table, bindparam, event, insert, literal_column, text, true
+from sqlalchemy import Connection, Engine, Table, bindparam, event, exc, insert, literal_column, text, true
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement, True_
@@ -45,11 +47,19 @@ def engine_options(url: str) -> dict:
     """Extra create_engine() options the backend behind `url` needs."""
     if make_url(url).get_backend_name() == "sqlite":
         return {"module": sqlite_dbapi(), "connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+    # No pool_pre_ping: its SELECT 1 costs a round trip on every checkout. configure_engine checks connections
+    # another way, for a system call.
+    return {}
+
+
+# A pooled PostgreSQL connection idle longer than this is pinged before use (see _check_on_checkout).
+PING_AFTER_IDLE_S = 30.0
 
 
 def configure_engine(engine: Engine) -> None:
-    """Attach the per-connection set-up a backend needs (SpatiaLite, transactions)."""
+    """Attach the per-connection set-up a backend needs (SpatiaLite, transactions; live PostgreSQL connections)."""
+    if engine.dialect.name == "postgresql":
+        _check_on_checkout(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -67,6 +77,36 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN")
+
+
+def _check_on_checkout(engine: Engine) -> None:
+    """Hand out only live connections, without a round trip to the server for each one.
+
+    A connection the server has closed (a restart, a terminated backend, an idle timeout) has the server's last
+    message or the end of the stream waiting on its socket, where an idle, healthy one has nothing: polling the
+    socket sees it. A connection idle for PING_AFTER_IDLE_S is pinged as well, for what leaves no trace on the
+    socket (a firewall that forgot it). A dead one is replaced before anyone uses it (DisconnectionError).
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_conn, record, _proxy):
+        poll = select.poll()
+        poll.register(dbapi_conn.fileno(), select.POLLIN)
+        idle = time.monotonic() - record.info.get("checked_in", 0.0)
+        if dbapi_conn.closed or poll.poll(0) or (idle > PING_AFTER_IDLE_S and not _ping(engine, dbapi_conn)):
+            raise exc.DisconnectionError("the server closed this connection")
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _idle_since(_dbapi_conn, record):
+        record.info["checked_in"] = time.monotonic()
+
+
+def _ping(engine: Engine, dbapi_conn) -> bool:
+    try:
+        return bool(engine.dialect.do_ping(dbapi_conn))
+    except engine.dialect.loaded_dbapi.Error:
+        return False
 
 
 def enable_spatial(connection: Connection) -> None:
