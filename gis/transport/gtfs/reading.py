@@ -393,7 +393,7 @@ def _check_stop_times(feed: Feed, problem: Callable) -> None:
             by_trip[row["trip_id"]].append(row)
     for rows in by_trip.values():
         rows.sort(key=lambda r: r["stop_sequence"])
-        for end in {id(rows[0]): rows[0], id(rows[-1]): rows[-1]}.values():
+        for end in (rows[0], rows[-1]) if len(rows) > 1 else rows:
             for column in ("arrival_time", "departure_time"):
                 if end.get(column) is None:
                     problem(STOP_TIMES.name, end["_row"], column, "trip_edge_time_missing")

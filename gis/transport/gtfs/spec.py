@@ -76,6 +76,7 @@ STOPS = _file(
         C("stop_code", "code"),
         C("stop_name", "name"),
         C("stop_desc", "description"),
+        # Required of every stop here, as each is a point on the map (GTFS lets nodes and boarding areas omit them).
         C("stop_lat", None, "lat", required=True),
         C("stop_lon", None, "lon", required=True),
         C("zone_id", "zone_id"),
