@@ -14,7 +14,7 @@ fast. Then wrk (Debian's, in C, one thread: a few percent of a core at these rat
 Lua script cycles through the same box URLs) warms it up and loads it for the same time with the same connections.
 The servers take turns over --rounds rounds (restarted each time), so a busy spell of the shared machine weighs on
 all. Prints throughput (requests/s), p50/p95/p99 latency (ms), our throughput over each peer's (targets: at least
-10x pygeoapi, 5x tipg), and, as a floor, p50/p95 of the statement our bbox page runs, sent raw on one connection.
+10x pygeoapi, 5x tipg), and, as a floor, p50/p95 of the SQL our endpoint sends, sent again raw on one connection.
 pygeoapi and tipg live in their own virtualenvs, and wrk comes from Debian: `make bench-deps`.
 
 Run: .venv/bin/python bench/ogcapi_peers.py [--workers 2] [--connections 8] [--duration 10] [--rounds 3]
@@ -83,7 +83,11 @@ class Server:
     rounds: list[dict] = field(default_factory=list)
 
     def url(self, box) -> str:
-        return f"{self.path}?bbox={','.join(f'{v:.6f}' for v in box)}&limit={PER_PAGE}{self.extra}"
+        return items_url(self.path, box, self.extra)
+
+
+def items_url(path: str, box, extra: str = "") -> str:
+    return f"{path}?bbox={','.join(f'{v:.6f}' for v in box)}&limit={PER_PAGE}{extra}"
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -163,31 +167,49 @@ def pick_boxes(dsn: str, extent, count: int, wanted: int, seed: int = 17) -> lis
     return found
 
 
-def raw_floor(url: str, boxes, runs: int) -> list[float]:
-    """Milliseconds of the statement our bbox page runs, sent by hand through the bare driver on one connection."""
-    from sqlalchemy import create_engine
+def raw_floor(url: str, path: str, boxes, runs: int, folder: str) -> tuple[int, list[float]]:
+    """The SQL our endpoint sends for each box, caught on its way to the driver, then sent again by hand through the
+    bare driver on one connection: (statements per request, milliseconds per request)."""
+    from sqlalchemy import event
 
-    from gis import layers
+    from config import TestConfig
+    from portal import create_app
+    from portal.extensions import db
 
-    engine = create_engine(url)
-    compiled = layers.feature_statement(layers.LIGHTS, layers.BBox(*boxes[0])).compile(dialect=engine.dialect)
-    samples = []
-    connection = engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        for i in range(runs + 20):
-            params = compiled.construct_params(layers.feature_params(layers.BBox(*boxes[i % len(boxes)]), PER_PAGE, 0))
-            args = [params[name] for name in compiled.positiontup] if compiled.positiontup else params
-            start = time.perf_counter()
-            cursor.execute(compiled.string, args)
-            cursor.fetchall()
-            if i >= 20:
-                samples.append((time.perf_counter() - start) * 1000)
-        connection.rollback()
-    finally:
-        connection.close()
-        engine.dispose()
-    return samples
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_DIR=f"{folder}/uploads")
+    sent: list[list[tuple]] = []
+    client = app.test_client()
+    with app.app_context():
+
+        def catch(_connection, _cursor, statement, parameters, _context, _many):
+            sent[-1].append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", catch)
+        for box in boxes:
+            sent.append([])
+            response = client.get(items_url(path, box), headers={"Accept": "application/geo+json"})
+            if response.status_code != 200:
+                sys.exit(
+                    f"ours: {path} answered {response.status_code} (--ours-path /api/layers/lights.geojson measures "
+                    "the map's GeoJSON layer instead)"
+                )
+        event.remove(db.engine, "before_cursor_execute", catch)
+        samples = []
+        connection = db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            for i in range(runs + 20):
+                start = time.perf_counter()
+                for statement, parameters in sent[i % len(sent)]:
+                    cursor.execute(statement, parameters)
+                    cursor.fetchall()
+                if i >= 20:
+                    samples.append((time.perf_counter() - start) * 1000)
+            connection.rollback()
+        finally:
+            connection.close()
+        db.engine.dispose()
+    return len(sent[0]), samples
 
 
 # --------------------------------------------------------------------------- servers
@@ -331,12 +353,14 @@ def start(server: Server, folder: Path, boxes) -> subprocess.Popen:
         if process.poll() is not None:
             break
         try:
-            status, _ = get(server, server.url(boxes[0]), timeout=10)
-            if status == 200:
-                return process
+            status, body = get(server, server.url(boxes[0]), timeout=10)
         except OSError:
-            pass
-        time.sleep(0.3)
+            time.sleep(0.3)
+            continue
+        if status == 200:
+            return process
+        stop(process)
+        sys.exit(f"{server.name}: {server.url(boxes[0])} answered {status}: {body[:300]!r}")
     stop(process)
     sys.exit(f"{server.name} did not start or answer; its log:\n{server.log.read_text()[-3000:]}")
 
@@ -429,7 +453,7 @@ def main() -> None:
         extent = load_database(url, args.lights, tmp)
         dsn = url.replace("postgresql+psycopg://", "postgresql://")
         boxes = pick_boxes(dsn, extent, args.lights, args.boxes)
-        floor = raw_floor(url, boxes, 500)
+        floor = raw_floor(url, args.ours_path, boxes, 500, tmp) if "ours" in names else None
         answers, measured = {}, servers(names, url, args.workers, args.ours_path, folder)
         # Rounds take turns, one server running at a time, so a busy spell of the shared machine weighs on all.
         for turn in range(args.rounds):
@@ -439,6 +463,9 @@ def main() -> None:
                     script = folder / f"{server.name}.lua"
                     if turn == 0:
                         answers[server.name] = check_answers(server, boxes)
+                        first_name, first = next(iter(answers.items()))
+                        if differ := sum(a != b for a, b in zip(first, answers[server.name], strict=True)):
+                            sys.exit(f"{server.name} returned other lights than {first_name} for {differ} boxes")
                         paths = ", ".join(json.dumps(server.url(box)) for box in boxes)
                         script.write_text(WRK_SCRIPT % {"paths": paths})
                     run_wrk(server, script, args.connections, args.warmup)
@@ -450,22 +477,16 @@ def main() -> None:
                     stop(process)
                 print(f"  round {turn + 1}: {server.name} measured", file=sys.stderr, flush=True)
     load_after = Path("/proc/loadavg").read_text().split()[:3]
-    report(args, boxes, floor, answers, measured, load_before, load_after)
+    report(args, boxes, floor, measured, load_before, load_after)
 
 
-def report(args, boxes, floor, answers, measured, load_before, load_after) -> None:
-    first_name, first = next(iter(answers.items()))
-    differ = {name: sum(a != b for a, b in zip(first, found, strict=True)) for name, found in answers.items()}
+def report(args, boxes, floor, measured, load_before, load_after) -> None:
     print(
         f"{args.lights} street lights; {len(boxes)} random boxes holding {PER_PAGE} lights or more, limit={PER_PAGE}; "
         f"{args.workers} worker processes per server; wrk: 1 thread, {args.connections} connections, "
         f"{args.rounds} rounds of {args.warmup} s warm-up then {args.duration} s per server, taking turns"
     )
-    print(
-        f"every server returned {PER_PAGE} point features for every box; "
-        f"boxes whose lights differ from {first_name}'s: "
-        + ", ".join(f"{name} {count}" for name, count in differ.items() if name != first_name)
-    )
+    print(f"checked first: every server returned the same {PER_PAGE} lights (point features) for every box")
     print("throughput over all rounds; latency percentiles: median over rounds; cores busy: the whole machine's")
     print(f"{'server':<10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'cores busy':>12}")
     rps = {}
@@ -476,11 +497,16 @@ def report(args, boxes, floor, answers, measured, load_before, load_after) -> No
         p50, p95, p99 = (statistics.median(r[p] for r in rounds) / 1000 for p in ("p50", "p95", "p99"))
         cpu = statistics.mean(r["cpu"] for r in rounds)
         print(f"{server.name:<10}{rps[server.name]:>10.1f}{p50:>9.2f}{p95:>9.2f}{p99:>9.2f}{errors:>8}{cpu:>12.2f}")
-    p50, p95 = percentiles(floor)
-    print(
-        f"floor: the statement of our bbox page sent raw on one connection: p50 {p50:.2f} ms, p95 {p95:.2f} ms "
-        f"({1000 / statistics.mean(floor):.0f} per second on one connection)"
-    )
+        if errors:
+            print(f"  {server.name}: wrk counted {errors} errors (non-2xx answers, timeouts, broken connections)")
+    if floor:
+        statements, samples = floor
+        p50, p95 = percentiles(samples)
+        print(
+            f"floor: the SQL our endpoint sends for a box ({statements} statement{'s' if statements > 1 else ''}), "
+            f"sent again raw on one connection: p50 {p50:.2f} ms, p95 {p95:.2f} ms "
+            f"({1000 / statistics.mean(samples):.0f} per second on one connection)"
+        )
     if "ours" in rps:
         for peer, target in TARGETS.items():
             if peer in rps:
