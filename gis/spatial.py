@@ -18,6 +18,7 @@ from geoalchemy2 import Geometry, alembic_helpers
 from sqlalchemy import Connection, Engine, Table, bindparam, event, exc, insert, literal_column, text, true
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.sql.elements import ColumnElement, True_
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import JSON, Boolean, Float, Integer, String
@@ -107,6 +108,25 @@ def _ping(engine: Engine, dbapi_conn) -> bool:
         return bool(engine.dialect.do_ping(dbapi_conn))
     except engine.dialect.loaded_dbapi.Error:
         return False
+
+
+def read_connection(session: Session | scoped_session) -> Connection:
+    """The session's connection, for statements that only read.
+
+    On PostgreSQL it is in autocommit when the session has no transaction yet: each statement sees committed data
+    as a transaction would, and the server is spared a BEGIN and a ROLLBACK around it (two round trips, more than
+    a small query costs). A session already in a transaction, or bound to a connection of its own (that may hold
+    one), reads within it. Not for a request that writes afterwards: its writes would not wait for a commit.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if (
+        session.in_transaction()
+        or isinstance(session.get_bind(), Connection)
+        or session.get_bind().dialect.name != "postgresql"
+    ):
+        return session.connection()
+    return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def enable_spatial(connection: Connection) -> None:
