@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gis import spatial
 from gis.districts.models import District
-from gis.lighting.models import LightPoint, LightStatus, Street
+from gis.lighting.models import Cabinet, LightPoint, LightStatus, Street
 from gis.sanitation.models import CollectionRoute, CollectionZone, WasteContainer
 from services.errors import Invalid, NotFound
 
@@ -61,6 +61,15 @@ class Layer:
     cluster_counts: Mapping[str, ColumnElement] = field(default_factory=dict)
     # Below this zoom the map asks for clusters rather than features (point layers only).
     min_feature_zoom: int = 0
+    # The stored time that OGC API's `datetime` selects on, and the property that publishes it.
+    temporal: tuple[str, ColumnElement] | None = None
+    # Properties that features may be selected by (name=value): plain columns among `properties`.
+    queryables: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        published = set(self.properties)
+        if not set(self.queryables) <= published or (self.temporal and self.temporal[0] not in published):
+            raise ValueError(f"layer {self.name}: queryables and the time must be among its properties")
 
     @property
     def clusterable(self) -> bool:
@@ -314,9 +323,12 @@ DISTRICTS = Layer(
     id=District.id,
     geom=District.geom,
     properties={**_names(District), "population": District.population},
+    queryables=("code",),
 )
 
-STREETS = Layer(name="streets", shape="line", id=Street.id, geom=Street.geom, properties=_names(Street))
+STREETS = Layer(
+    name="streets", shape="line", id=Street.id, geom=Street.geom, properties=_names(Street), queryables=("code",)
+)
 
 LIGHTS = Layer(
     name="lights",
@@ -331,6 +343,22 @@ LIGHTS = Layer(
     },
     cluster_counts={"faulty": LightPoint.status != LightStatus.WORKING.value},
     min_feature_zoom=17,
+    queryables=("code", "technology", "power_w", "status"),
+)
+
+CABINETS = Layer(
+    name="cabinets",
+    shape="point",
+    id=Cabinet.id,
+    geom=Cabinet.geom,
+    properties={
+        "code": Cabinet.code,
+        # The district's code, or null.
+        "district": select(District.code).where(District.id == Cabinet.district_id).scalar_subquery(),
+        # Steps {"start": "HH:MM", "end": "HH:MM", "level": 0..1} in local time; none when it never dims.
+        "dimming": Cabinet.dimming,
+    },
+    queryables=("code",),
 )
 
 CONTAINERS = Layer(
@@ -347,6 +375,8 @@ CONTAINERS = Layer(
     },
     cluster_counts={"full": WasteContainer.fill_level >= FULL_PERCENT},
     min_feature_zoom=16,
+    temporal=("fill_read_at", WasteContainer.fill_read_at),
+    queryables=("code", "kind", "capacity_l"),
 )
 
 ZONES = Layer(
@@ -361,6 +391,7 @@ ZONES = Layer(
         "start": spatial.clock_time(CollectionZone.start_time),
         "end": spatial.clock_time(CollectionZone.end_time),
     },
+    queryables=("code", "contractor"),
 )
 
 ROUTES = Layer(
@@ -373,9 +404,12 @@ ROUTES = Layer(
         # The zone's code, or null: a route outside any zone still shows.
         "zone": select(CollectionZone.code).where(CollectionZone.id == CollectionRoute.zone_id).scalar_subquery(),
     },
+    queryables=("code",),
 )
 
-LAYERS: dict[str, Layer] = {layer.name: layer for layer in (DISTRICTS, STREETS, LIGHTS, CONTAINERS, ZONES, ROUTES)}
+LAYERS: dict[str, Layer] = {
+    layer.name: layer for layer in (DISTRICTS, STREETS, LIGHTS, CABINETS, CONTAINERS, ZONES, ROUTES)
+}
 
 
 def get_layer(name: str, extra: Mapping[str, Layer] | None = None) -> Layer:

@@ -26,6 +26,9 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    from portal.sessions import PortalSessionInterface
+
+    app.session_interface = PortalSessionInterface()
     register_extensions(app)
     register_blueprints(app)
 
@@ -91,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.dashboard.routes import bp as dashboard_bp
     from portal.maps.routes import api as maps_api_bp
     from portal.maps.routes import bp as maps_bp
+    from portal.ogcapi.routes import bp as ogcapi_bp
     from portal.public.routes import bp as public_bp
     from portal.sanitation.routes import bp as sanitation_bp
     from portal.staff import casework as _staff_casework  # noqa: F401 (routes of the staff blueprint)
@@ -109,3 +113,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sanitation_bp)
     app.register_blueprint(maps_bp)
     app.register_blueprint(maps_api_bp)
+    app.register_blueprint(ogcapi_bp)

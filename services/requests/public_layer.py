@@ -62,4 +62,6 @@ REPORTS = Layer(
     ),
     cluster_counts={"open": ServiceRequest.status.in_(_OPEN)},
     min_feature_zoom=15,
+    temporal=("filed_at", ServiceRequest.filed_at),
+    queryables=("service", "status"),
 )
