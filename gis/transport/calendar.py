@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import CompoundSelect, literal, select, union
+from sqlalchemy import BindParameter, CompoundSelect, literal, select, union
 from sqlalchemy.orm import Session
 
 from gis.transport.models import Calendar, CalendarDate
@@ -10,9 +10,15 @@ from gis.transport.models import Calendar, CalendarDate
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def active_services_statement(day: date) -> CompoundSelect:
-    """A SELECT of the service_ids running on `day`, to use as a subquery (`Trip.service_id.in_(...)`)."""
-    runs_that_weekday = getattr(Calendar, _WEEKDAYS[day.weekday()])
+def active_services_statement(day: date | BindParameter, weekday: int | None = None) -> CompoundSelect:
+    """A SELECT of the service_ids running on `day`, to use as a subquery (`Trip.service_id.in_(...)`).
+
+    `day` may be a bound parameter, for a statement built once and run for many dates of one weekday (0 is
+    Monday), which must then be given.
+    """
+    if weekday is None:
+        weekday = day.weekday()
+    runs_that_weekday = getattr(Calendar, _WEEKDAYS[weekday])
     removed = select(CalendarDate.service_id).where(CalendarDate.date == day, CalendarDate.exception_type == 2)
     by_calendar = select(Calendar.service_id).where(
         runs_that_weekday.is_(True),

@@ -242,7 +242,7 @@ def _gtfs_kit_departures(feed, stop_id: str, day: date) -> list[tuple[str, int]]
 
 
 def _ours(db, stop_id: str, day: date) -> list[tuple[str, int]]:
-    from gis.transport.network import get_stop
+    from gis.transport.queries import get_stop
 
     stop = get_stop(db.session, stop_id)
     found = [(d.trip_id, d.seconds) for d in service_day_departures(db.session, stop, day)]
@@ -267,7 +267,7 @@ def _compare(db, path, stops, days):
 
 
 def test_the_cairns_timetables_match_gtfs_kits(db):
-    from gis.transport.network import get_stop
+    from gis.transport.queries import get_stop
     from tests.gis.transport.feeds import CAIRNS
 
     feed, compared = _compare(db, CAIRNS, CAIRNS_STOPS, CAIRNS_DAYS)
