@@ -18,6 +18,7 @@ from gis import spatial
 from gis.districts.models import District
 from gis.lighting.models import Cabinet, LightPoint, LightStatus, Street
 from gis.sanitation.models import CollectionRoute, CollectionZone, WasteContainer
+from gis.transport.models import Route, Stop
 from services.errors import Invalid, NotFound
 
 MAX_LIMIT = 5000
@@ -407,8 +408,46 @@ ROUTES = Layer(
     queryables=("code",),
 )
 
+# Urban transport: the stops where buses stop (not stations or entrances), and each bus route's line.
+STOPS = Layer(
+    name="stops",
+    shape="point",
+    id=Stop.id,
+    geom=Stop.geom,
+    properties={
+        "stop_id": Stop.stop_id,
+        "code": Stop.code,
+        "name": Stop.name,
+        "name_ar": Stop.name_ar,
+        "name_fr": Stop.name_fr,
+        "wheelchair_boarding": Stop.wheelchair_boarding,
+    },
+    where=(Stop.location_type == 0,),
+    min_feature_zoom=15,
+    queryables=("stop_id", "code", "wheelchair_boarding"),
+)
+
+BUS_ROUTES = Layer(
+    name="bus-routes",
+    shape="line",
+    id=Route.id,
+    geom=Route.geom,
+    properties={
+        "route_id": Route.route_id,
+        "short_name": Route.short_name,
+        "long_name": Route.long_name,
+        "long_name_ar": Route.long_name_ar,
+        "long_name_fr": Route.long_name_fr,
+        "route_type": Route.route_type,
+        "color": Route.color,
+        "text_color": Route.text_color,
+    },
+    where=(Route.geom.is_not(None),),
+    queryables=("route_id", "short_name", "route_type"),
+)
+
 LAYERS: dict[str, Layer] = {
-    layer.name: layer for layer in (DISTRICTS, STREETS, LIGHTS, CABINETS, CONTAINERS, ZONES, ROUTES)
+    layer.name: layer for layer in (DISTRICTS, STREETS, LIGHTS, CABINETS, CONTAINERS, ZONES, ROUTES, STOPS, BUS_ROUTES)
 }
 
 

@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.staff import lighting as _staff_lighting  # noqa: F401 (routes of the staff blueprint)
     from portal.staff import queue as _staff_queue  # noqa: F401 (routes of the staff blueprint)
     from portal.staff.routes import bp as staff_bp
+    from portal.transport.routes import bp as transport_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
@@ -114,3 +115,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(maps_bp)
     app.register_blueprint(maps_api_bp)
     app.register_blueprint(ogcapi_bp)
+    app.register_blueprint(transport_bp)

@@ -240,7 +240,7 @@ ERROR_MESSAGES = {
     "location_required": _l("Say where it is: choose the district and describe the place."),
     "location_invalid": _l("The point on the map could not be read. Click on the map again, or choose the district."),
     "location_outside_commune": _l("This point is outside the commune of Berkane."),
-    "asset_unknown": _l("No street light or container has this reference. Check the code printed on it."),
+    "asset_unknown": _l("No street light, container or bus stop has this reference. Check the code printed on it."),
     "light_unknown": _l("This street light is not in the inventory."),
     "light_status_unknown": _l("Choose a state from the list."),
     "cabinet_unknown": _l("This cabinet is not in the inventory."),

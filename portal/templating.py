@@ -31,6 +31,7 @@ NAVIGATION = [
     ("citizen.lookup", _l("Follow a request"), None),
     ("sanitation.collection", _l("Collection days"), None),
     ("maps.city_map", _l("City map"), None),
+    ("transport.index", _l("Buses"), None),
     ("citizen.my_requests", _l("My requests"), (Role.CITIZEN,)),
     ("staff.index", _l("Staff area"), STAFF_ROLES),
     ("staff.lighting", _l("Street lighting"), (*STAFF_ROLES, Role.MAYOR_OFFICE)),

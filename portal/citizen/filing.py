@@ -57,6 +57,7 @@ def _describe(f: FieldDef, lang: str) -> str:
 ASSET_CODE_LABELS = {
     "street_light": (_l("Reference code on the pole (optional)"), "BRK-L-000123"),
     "waste_container": (_l("Reference code on the container (optional)"), "BRK-C-00042"),
+    "bus_stop": (_l("Code on the bus stop's sign (optional)"), "012"),
 }
 
 

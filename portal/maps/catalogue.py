@@ -59,6 +59,13 @@ THEMES = (
         ),
     ),
     (
+        _l("Transport"),
+        (
+            MapLayer(layers.STOPS, _l("Bus stops"), False, (("stop", _l("Bus stop")),)),
+            MapLayer(layers.BUS_ROUTES, _l("Bus routes"), False, (("bus-route", _l("Bus route, in its colour")),)),
+        ),
+    ),
+    (
         _l("Reported problems"),
         (
             MapLayer(
@@ -104,6 +111,11 @@ def popup_strings() -> dict:
         "cluster_lights": _l("Street lights: %(count)s, not working: %(faulty)s. Zoom in to see them."),
         "cluster_containers": _l("Waste containers: %(count)s, nearly full: %(full)s. Zoom in to see them."),
         "cluster_reports": _l("Reported problems: %(count)s, being handled: %(open)s. Zoom in to see them."),
+        "cluster_stops": _l("Bus stops: %(count)s. Zoom in to see them."),
+        "stop_code": _l("Stop code"),
+        "stop_page": _l("Next departures and lines"),
+        "route_title": _l("Line %(name)s"),
+        "route_page": _l("Stops and times of this line"),
         "zoom_in": _l("Zoom in"),
         "zoom_out": _l("Zoom out"),
         "close": _l("Close"),

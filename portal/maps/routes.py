@@ -87,6 +87,11 @@ def city_map():
             layer: url_for("citizen.file_request", code=code, asset="__asset__")
             for layer, code in REPORT_SERVICES.items()
         },
+        # The pages a popup opens on a stop or a line.
+        "page_urls": {
+            "stops": url_for("transport.stop", stop_id="__id__"),
+            "bus-routes": url_for("transport.route", route_id="__id__"),
+        },
         "strings": popup_strings(),
     }
     response = make_response(

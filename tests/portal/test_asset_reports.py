@@ -70,6 +70,6 @@ def test_a_mistyped_code_is_explained_and_nothing_is_saved(client, db, lighting,
         {"location__asset": "BRK-L-000778", "description": "Éteint", "idempotency_key": form_key(client, URL)},
     )
     assert response.status_code == 400
-    message = tr(lang, "No street light or container has this reference. Check the code printed on it.")
+    message = tr(lang, "No street light, container or bus stop has this reference. Check the code printed on it.")
     assert message in page_text(response)
     assert db.session.scalars(select(ServiceRequest)).all() == []

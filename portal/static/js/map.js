@@ -20,6 +20,7 @@
     streets: { color: "#505a5f", weight: 2, opacity: 0.8 },
     "collection-zones": { color: "#6f3c8f", weight: 2, dashArray: "6 4", fillColor: "#6f3c8f", fillOpacity: 0.08 },
     "collection-routes": { color: "#6f3c8f", weight: 3, dashArray: "2 6" },
+    "bus-routes": { color: "#1d4f91", weight: 4, opacity: 0.85 },
   };
   var PANES = { polygon: ["areas", 405], line: ["lines", 410], point: ["points", 420] };
 
@@ -109,6 +110,11 @@
     return url ? [url.replace("__asset__", encodeURIComponent(code)), text] : null;
   }
 
+  function pageLink(layer, id, text) {
+    var url = config.page_urls && config.page_urls[layer];
+    return url ? [url.replace("__id__", encodeURIComponent(id)), text] : null;
+  }
+
   function day(iso) {
     return iso ? dates.format(new Date(iso)) : null;
   }
@@ -157,6 +163,26 @@
     "collection-routes": function (p) {
       return popup("collection-routes", localName(p), [[t.zone, p.zone]]);
     },
+    stops: function (p) {
+      var name = (config.lang === "ar" ? p.name_ar || p.name_fr : p.name_fr || p.name_ar) || p.name || p.stop_id;
+      // Stop names mostly say "stop" already: the name alone heads the popup.
+      return popup(
+        "stops",
+        name,
+        [[t.stop_code, p.code]],
+        pageLink("stops", p.stop_id, t.stop_page)
+      );
+    },
+    "bus-routes": function (p) {
+      var long = (config.lang === "ar" ? p.long_name_ar || p.long_name_fr : p.long_name_fr || p.long_name_ar) || p.long_name;
+      var name = [p.short_name, long].filter(Boolean).join(" — ");
+      return popup(
+        "bus-routes",
+        format(t.route_title, { name: name || p.route_id }),
+        [],
+        pageLink("bus-routes", p.route_id, t.route_page)
+      );
+    },
     reports: function (p) {
       var service = config.lang === "ar" ? p.service_name_ar : p.service_name_fr;
       return popup("reports", service, [
@@ -174,6 +200,9 @@
       var faulty = p.status !== "working";
       return { radius: 6, color: "#1b1b1b", weight: 1.5, fillColor: faulty ? "#b3261e" : "#f2b705", fillOpacity: 1 };
     }
+    if (name === "stops") {
+      return { radius: 6, color: "#ffffff", weight: 2, fillColor: "#0b5d3b", fillOpacity: 1 };
+    }
     if (name === "containers") {
       var full = p.fill_level !== null && p.fill_level >= 80;
       return { radius: 6, color: "#ffffff", weight: 2, fillColor: full ? "#8f1d1d" : "#1d4f91", fillOpacity: 1 };
@@ -189,8 +218,13 @@
       { type: "FeatureCollection", features: features },
       {
         pane: pane,
-        style: function () {
-          return L.extend({ pane: pane, className: "map-feature map-feature--" + def.name }, STYLES[def.name]);
+        style: function (feature) {
+          var style = L.extend({ pane: pane, className: "map-feature map-feature--" + def.name }, STYLES[def.name]);
+          // A bus route in its own colour, as on its buses and its stops' signs.
+          if (def.name === "bus-routes" && /^[0-9A-Fa-f]{6}$/.test(feature.properties.color || "")) {
+            style.color = "#" + feature.properties.color;
+          }
+          return style;
         },
         pointToLayer: function (feature, latlng) {
           var options = pointStyle(def.name, feature.properties);
