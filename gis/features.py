@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, bindparam, func, select
+from sqlalchemy import Float, Integer, Select, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from gis import spatial
@@ -291,14 +291,13 @@ def _where(layer: Layer, shape: _Shape) -> list:
     return where
 
 
-def _feature_array(layer: Layer, page, shape: _Shape, include=None):
+def _feature_array(layer: Layer, page, shape: _Shape):
     return spatial.feature_array(
         page.c.f_id,
         page.c.f_id,
         _output(page.c.f_geom, shape.srid, shape.lat_first),
         {name: page.c[f"p_{name}"] for name in layer.properties},
         digits=shape.digits,
-        include=include,
     )
 
 
@@ -311,17 +310,23 @@ def _page_columns(layer: Layer) -> list:
 
 
 def _build_items(layer: Layer, shape: _Shape) -> Select:
-    # One row past the page is read; its position (f_n) keeps it out of the features.
-    page = (
-        layer.source(*_page_columns(layer), func.row_number().over(order_by=layer.id).label("f_n"))
+    # With a box, the order is `id + 0`, which no index gives: otherwise, knowing that a page needs few rows, the
+    # planner walks the id index and tests every row against the box until the page is full (80,000 rows for a
+    # box of 400 lights among 100,000, instead of the 400 the spatial index finds and sorts).
+    order = layer.id + literal_column("0") if shape.bbox_srid is not None else layer.id
+    # The page and one row past it, computed once: how many came tells whether a next page exists.
+    fetched = (
+        layer.source(*_page_columns(layer))
         .where(*_where(layer, shape))
-        .order_by(layer.id)
+        .order_by(order)
         .limit(bindparam("fetch", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
-        .subquery("page")
+        .cte("fetched")
+        .prefix_with("MATERIALIZED")
     )
-    features = _feature_array(layer, page, shape, include=page.c.f_n <= bindparam("last", type_=Integer))
-    return select(func.count(), features).select_from(page)
+    page = select(fetched).order_by(fetched.c.f_id).limit(bindparam("limit", type_=Integer)).subquery("page")
+    count = select(func.count()).select_from(fetched).scalar_subquery()
+    return select(count, _feature_array(layer, page, shape)).select_from(page)
 
 
 def _build_item(layer: Layer, shape: _Shape) -> Select:
@@ -343,7 +348,7 @@ def _shape(query: ItemsQuery) -> _Shape:
 
 
 def _params(query: ItemsQuery) -> dict:
-    params = {"fetch": query.limit + 1, "offset": query.offset, "last": query.offset + query.limit}
+    params = {"fetch": query.limit + 1, "offset": query.offset, "limit": query.limit}
     if query.bbox:
         params.update(zip(_BOX, query.bbox, strict=True))
         if query.bbox_crs.srid != spatial.WGS84:

@@ -15,11 +15,11 @@ import time
 from collections.abc import Sequence
 
 from geoalchemy2 import Geometry, alembic_helpers
-from sqlalchemy import Connection, Engine, Table, bindparam, event, exc, insert, literal_column, text, true
+from sqlalchemy import Connection, Engine, Table, bindparam, event, exc, insert, literal_column, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
-from sqlalchemy.sql.elements import ColumnElement, True_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import JSON, Boolean, Float, Integer, String
 
@@ -226,11 +226,22 @@ class Point(_Spatial):
     name = "brk_point"
 
 
-class WithinBBox(_Spatial):
-    """The geometry's bounding box intersects (minx, miny, maxx, maxy), index-assisted."""
+class _IndexFilter(_Spatial):
+    """A test the spatial index answers. Its SQL is a true boolean on both engines: SQLAlchemy must not add the
+    "= 1" it gives boolean functions on SQLite, which turns `ROWID IN (…)` into a test of every row of the table
+    instead of a lookup of the rows the index found."""
 
     inherit_cache = True
     type = Boolean()
+
+    def self_group(self, against=None):
+        return self
+
+
+class WithinBBox(_IndexFilter):
+    """The geometry's bounding box intersects (minx, miny, maxx, maxy), index-assisted."""
+
+    inherit_cache = True
     name = "brk_within_bbox"
 
 
@@ -354,7 +365,7 @@ def _spatial_index_filter(column, compiler, frame: str, **kw) -> str:
     table = getattr(column, "table", None)
     base = getattr(table, "element", table)  # an alias keeps its table in .element
     if base is None or not hasattr(base, "name") or "." not in rendered:
-        return f"MbrIntersects({rendered}, {frame})"
+        return f"(MbrIntersects({rendered}, {frame}) = 1)"
     qualifier = rendered.rsplit(".", 1)[0]
     # Table and column names come from the models' metadata, never from user input.
     return (
@@ -475,11 +486,10 @@ class Densify(_Spatial):
     name = "brk_densify"
 
 
-class WithinFrame(_Spatial):
+class WithinFrame(_IndexFilter):
     """The geometry's bounding box meets the bounding box of another geometry (a frame), index-assisted."""
 
     inherit_cache = True
-    type = Boolean()
     name = "brk_within_frame"
 
 
@@ -564,8 +574,8 @@ _JSON_KEY = re.compile(r"^[a-z][a-z_]*$")
 class FeatureArray(_Spatial):
     """Aggregate: a JSON array (text) of GeoJSON Features, ordered by `order`.
 
-    Arguments: order, id, geom, the decimals of coordinates, which rows to include (a condition), then
-    alternating property keys (`json_key`) and values.
+    Arguments: order, id, geom, the decimals of coordinates, then alternating property keys (`json_key`) and
+    values.
     """
 
     inherit_cache = True
@@ -644,21 +654,18 @@ def json_key(name: str):
     return literal_column(f"'{name}'")
 
 
-def feature_array(
-    order, id_, geom, properties: dict, *, digits: int | None = None, include: ColumnElement[bool] | None = None
-) -> FeatureArray:
+def feature_array(order, id_, geom, properties: dict, *, digits: int | None = None) -> FeatureArray:
     """The rows' GeoJSON Features as one JSON array text; `properties` maps names to column expressions.
 
-    Coordinates keep `digits` decimals; with `include`, only the rows meeting it become features.
+    Coordinates keep `digits` decimals (6 by default, a tenth of a metre in degrees).
     """
     pairs = [
         part
         for key, value in properties.items()
         for part in (json_key(key), JsonValue(value) if isinstance(value.type, JSON) else value)
     ]
-    condition = true() if include is None else include
     digits = _GEOJSON_DIGITS if digits is None else int(digits)
-    return FeatureArray(order, id_, geom, literal_column(str(digits)), condition, *pairs)
+    return FeatureArray(order, id_, geom, literal_column(str(digits)), *pairs)
 
 
 def lon(column) -> LonOf:
@@ -705,7 +712,7 @@ _GEOJSON_DIGITS = 6  # a tenth of a metre: more would only weigh on the wire
 
 @compiles(FeatureArray, "postgresql")
 def _feature_array_pg(element, compiler, **kw):
-    order, id_, geom, digits, include, *pairs = _args(element, compiler, **kw)
+    order, id_, geom, digits, *pairs = _args(element, compiler, **kw)
     # Text spliced by hand: json_build_object costs three times as much per row (bench/gis_map.py).
     # Keys are checked names (json_key); every value goes through to_json, so it is valid JSON or null.
     properties = " || ',' || ".join(
@@ -718,24 +725,19 @@ def _feature_array_pg(element, compiler, **kw):
         f"""|| coalesce(ST_AsGeoJSON({geom}, {digits}, 0), 'null') """
         f"""|| ',"properties":{{' || {properties or "''"} || '}}}}'"""
     )
-    return f"('[' || coalesce(string_agg({feature}, ',' ORDER BY {order}){_filter(element, include)}, '') || ']')"
-
-
-def _filter(element: FeatureArray, include: str) -> str:
-    """The aggregate's FILTER clause, left out when every row counts."""
-    return "" if isinstance(element.clauses.clauses[4], True_) else f" FILTER (WHERE {include})"
+    return f"('[' || coalesce(string_agg({feature}, ',' ORDER BY {order}), '') || ']')"
 
 
 @compiles(FeatureArray, "sqlite")
 def _feature_array_sl(element, compiler, **kw):
-    order, id_, geom, digits, include, *pairs = _args(element, compiler, **kw)
+    order, id_, geom, digits, *pairs = _args(element, compiler, **kw)
     properties = ", ".join(pairs)
     feature = (
         f"json_object('type', 'Feature', 'id', {id_}, "
         f"'geometry', json(AsGeoJSON({geom}, {digits})), "
         f"'properties', json_object({properties}))"
     )
-    return f"coalesce(json_group_array({feature} ORDER BY {order}){_filter(element, include)}, '[]')"
+    return f"coalesce(json_group_array({feature} ORDER BY {order}), '[]')"
 
 
 @compiles(LonOf)
