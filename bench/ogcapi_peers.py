@@ -13,8 +13,10 @@ with limit=100, and must return the same 100 lights (codes compared across serve
 fast. Then wrk (Debian's, in C, one thread: a few percent of a core at these rates, and the same client for all; a
 Lua script cycles through the same box URLs) warms it up and loads it for the same time with the same connections.
 The servers take turns over --rounds rounds (restarted each time), so a busy spell of the shared machine weighs on
-all. Prints throughput (requests/s), p50/p95/p99 latency (ms), our throughput over each peer's (targets: at least
-10x pygeoapi, 5x tipg), and, as a floor, p50/p95 of the SQL our endpoint sends, sent again raw on one connection.
+all. Prints throughput (requests/s), p50/p95/p99 latency (ms), the CPU time per request of the server's processes
+and of its database backends (read in /proc: steadier than throughput when others share the machine), our
+throughput over each peer's (targets: at least 10x pygeoapi, 5x tipg), and, as a floor, p50/p95 of the SQL our
+endpoint sends, sent again raw on one connection.
 pygeoapi and tipg live in their own virtualenvs, and wrk comes from Debian: `make bench-deps`.
 
 Run: .venv/bin/python bench/ogcapi_peers.py [--workers 2] [--connections 8] [--duration 10] [--rounds 3]
@@ -425,6 +427,66 @@ def cpu_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
+def process_cpu(pids) -> dict[int, float]:
+    """CPU seconds (user + system) each process has used so far; a process gone meanwhile is left out."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and its descendants (a server's master and its workers)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def backends(dsn: str) -> list[int]:
+    """The PostgreSQL server processes serving the bench database (a local server: their CPU is read in /proc)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in rows]
+
+
+class CpuMeter:
+    """CPU seconds a server's processes and its database backends use between start() and stop()."""
+
+    def __init__(self, root: int, dsn: str):
+        self.root, self.dsn = root, dsn
+
+    def start(self) -> None:
+        self.server, self.database = process_cpu(process_tree(self.root)), process_cpu(backends(self.dsn))
+        self.machine = cpu_seconds()
+
+    def stop(self) -> dict[str, float]:
+        machine = cpu_seconds() - self.machine
+        server, database = process_cpu(process_tree(self.root)), process_cpu(backends(self.dsn))
+        return {
+            "server_s": sum(used - self.server.get(pid, 0.0) for pid, used in server.items()),
+            "database_s": sum(used - self.database.get(pid, 0.0) for pid, used in database.items()),
+            "machine_s": machine,
+        }
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -469,9 +531,10 @@ def main() -> None:
                         paths = ", ".join(json.dumps(server.url(box)) for box in boxes)
                         script.write_text(WRK_SCRIPT % {"paths": paths})
                     run_wrk(server, script, args.connections, args.warmup)
-                    busy = cpu_seconds()
+                    meter = CpuMeter(process.pid, dsn)
+                    meter.start()
                     found = run_wrk(server, script, args.connections, args.duration)
-                    found["cpu"] = (cpu_seconds() - busy) / (found["duration_us"] / 1e6)
+                    found |= meter.stop()
                     server.rounds.append(found)
                 finally:
                     stop(process)
@@ -487,16 +550,28 @@ def report(args, boxes, floor, measured, load_before, load_after) -> None:
         f"{args.rounds} rounds of {args.warmup} s warm-up then {args.duration} s per server, taking turns"
     )
     print(f"checked first: every server returned the same {PER_PAGE} lights (point features) for every box")
-    print("throughput over all rounds; latency percentiles: median over rounds; cores busy: the whole machine's")
-    print(f"{'server':<10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'cores busy':>12}")
-    rps = {}
+    print(
+        "throughput over all rounds; latency: median over rounds; CPU ms per request: the server's processes, the "
+        "database's backends for it; cores busy: the whole machine's, other helpers included"
+    )
+    print(
+        f"{'server':<10}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'CPU server':>12}{'CPU db':>8}{'cores busy':>12}"
+    )
+    rps, cost = {}, {}
     for server in measured:
         rounds = server.rounds
-        rps[server.name] = sum(r["requests"] for r in rounds) / (sum(r["duration_us"] for r in rounds) / 1e6)
+        requests, seconds = sum(r["requests"] for r in rounds), sum(r["duration_us"] for r in rounds) / 1e6
+        rps[server.name] = requests / seconds
         errors = sum(r[k] for r in rounds for k in ("connect", "read", "write", "status", "timeout"))
         p50, p95, p99 = (statistics.median(r[p] for r in rounds) / 1000 for p in ("p50", "p95", "p99"))
-        cpu = statistics.mean(r["cpu"] for r in rounds)
-        print(f"{server.name:<10}{rps[server.name]:>10.1f}{p50:>9.2f}{p95:>9.2f}{p99:>9.2f}{errors:>8}{cpu:>12.2f}")
+        own, db = (1000 * sum(r[k] for r in rounds) / requests for k in ("server_s", "database_s"))
+        cost[server.name] = own + db
+        busy = sum(r["machine_s"] for r in rounds) / seconds
+        print(
+            f"{server.name:<10}{rps[server.name]:>9.1f}{p50:>9.2f}{p95:>9.2f}{p99:>9.2f}{errors:>8}"
+            f"{own:>12.2f}{db:>8.2f}{busy:>12.2f}"
+        )
         if errors:
             print(f"  {server.name}: wrk counted {errors} errors (non-2xx answers, timeouts, broken connections)")
     if floor:
@@ -512,7 +587,10 @@ def report(args, boxes, floor, measured, load_before, load_after) -> None:
             if peer in rps:
                 ratio = rps["ours"] / rps[peer]
                 verdict = "met" if ratio >= target else "MISSED"
-                print(f"ours / {peer} throughput: {ratio:.2f} (target >= {target:g}) {verdict}")
+                print(
+                    f"ours / {peer} throughput: {ratio:.2f} (target >= {target:g}) {verdict}; "
+                    f"{peer}'s CPU per request over ours (server + database): {cost[peer] / cost['ours']:.2f}"
+                )
     print(f"load average before {' '.join(load_before)}, after {' '.join(load_after)} (2 cores, shared)")
 
 
