@@ -49,6 +49,16 @@ COLLECTIONS: dict[str, Collection] = {
             _l("Waste collection zones: who collects, on which days and at what time."),
         ),
         Collection(
+            layers.STOPS,
+            _l("Bus stops"),
+            _l("The stops of the urban bus network, with their names in Arabic and French."),
+        ),
+        Collection(
+            layers.BUS_ROUTES,
+            _l("Bus lines"),
+            _l("The lines of the urban bus network, each drawn along its route."),
+        ),
+        Collection(
             REPORTS,
             _l("Reported problems"),
             _l(
