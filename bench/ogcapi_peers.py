@@ -281,13 +281,15 @@ def pygeoapi_files(folder: Path, port: int, pg: dict) -> dict[str, str]:
     return {"PYGEOAPI_CONFIG": str(config_file), "PYGEOAPI_OPENAPI": str(openapi_file)}
 
 
-def servers(names, url: str, workers: int, ours_path: str, folder: Path) -> list[Server]:
+def servers(names, url: str, workers: int, ours_path: str, folder: Path, wsgi: str = "sync") -> list[Server]:
+    """The servers to measure; `wsgi` is the gunicorn worker class of ours and pygeoapi (gthread: 4 threads each)."""
     from sqlalchemy.engine import make_url
 
     db = make_url(url)
     pg = {"host": db.host, "port": db.port or 5432, "dbname": db.database, "user": db.username or "postgres"}
     if db.password:
         pg["password"] = db.password
+    worker_class = ["--worker-class", wsgi] + (["--threads", "4"] if wsgi == "gthread" else [])
     made = []
     for name in names:
         port = free_port()
@@ -295,11 +297,11 @@ def servers(names, url: str, workers: int, ours_path: str, folder: Path) -> list
         if name == "ours":
             env = {"PORTAL_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(32), "DATABASE_URL": url}
             env |= {"UPLOAD_DIR": str(folder / "uploads"), "SIGNING_KEY_FILE": str(folder / "signing_key.pem")}
-            command = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--worker-class", "sync"]
+            command = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), *worker_class]
             made.append(Server(name, [*command, "--bind", bind, "wsgi:app"], env, ours_path))
         elif name == "pygeoapi":
             env = pygeoapi_files(folder, port, pg)
-            command = [str(PEER_VENVS[name] / "bin/gunicorn"), "--workers", str(workers), "--worker-class", "sync"]
+            command = [str(PEER_VENVS[name] / "bin/gunicorn"), "--workers", str(workers), *worker_class]
             made.append(
                 Server(
                     name,
@@ -500,6 +502,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5, help="seconds of load before measuring, per server")
     parser.add_argument("--boxes", type=int, default=200, help="how many random boxes the load cycles through")
     parser.add_argument("--servers", default="ours,pygeoapi,tipg")
+    parser.add_argument(
+        "--wsgi", choices=("sync", "gthread"), default="sync", help="gunicorn worker class of ours and pygeoapi"
+    )
     parser.add_argument("--ours-path", default="/ogcapi/collections/lights/items", help="our items endpoint")
     args = parser.parse_args()
     names = args.servers.split(",")
@@ -516,7 +521,7 @@ def main() -> None:
         dsn = url.replace("postgresql+psycopg://", "postgresql://")
         boxes = pick_boxes(dsn, extent, args.lights, args.boxes)
         floor = raw_floor(url, args.ours_path, boxes, 500, tmp) if "ours" in names else None
-        answers, measured = {}, servers(names, url, args.workers, args.ours_path, folder)
+        answers, measured = {}, servers(names, url, args.workers, args.ours_path, folder, args.wsgi)
         # Rounds take turns, one server running at a time, so a busy spell of the shared machine weighs on all.
         for turn in range(args.rounds):
             for server in measured:
@@ -546,7 +551,8 @@ def main() -> None:
 def report(args, boxes, floor, measured, load_before, load_after) -> None:
     print(
         f"{args.lights} street lights; {len(boxes)} random boxes holding {PER_PAGE} lights or more, limit={PER_PAGE}; "
-        f"{args.workers} worker processes per server; wrk: 1 thread, {args.connections} connections, "
+        f"{args.workers} worker processes per server (gunicorn {args.wsgi} for ours and pygeoapi); "
+        f"wrk: 1 thread, {args.connections} connections, "
         f"{args.rounds} rounds of {args.warmup} s warm-up then {args.duration} s per server, taking turns"
     )
     print(f"checked first: every server returned the same {PER_PAGE} lights (point features) for every box")
