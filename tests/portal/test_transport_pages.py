@@ -219,6 +219,7 @@ def test_a_frequency_based_line_says_about_every_so_many_minutes(client, db, net
     trip = make_trip(db.session, network["twelve"], "WK", (network["far"], network["souk"]), ("06:00:00", "06:20:00"))
     db.session.add(Frequency(trip_id=trip.id, start_s=6 * 3600, end_s=10 * 3600, headway_s=900, exact_times=0))
     db.session.commit()
+    client.set_cookie("brk_lang", "fr")
     response = client.get("/transport/stops/SOUK")
     assert tr("fr", "About every %(minutes)s minutes") % {"minutes": 15} in page_text(response)
     times = [t.split('"')[1] for t in response.get_data(as_text=True).split("<time datetime=")[1:]]
