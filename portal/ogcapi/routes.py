@@ -90,14 +90,15 @@ def _error(exc: ServiceError):
 
 
 def _answer(body: str, mimetype: str, *, status: int = 200, crs: features.Crs | None = None, cache: str = CACHE):
-    response = current_app.response_class(body, status=status, mimetype=mimetype)
-    headers = response.headers
-    headers["Access-Control-Allow-Origin"] = "*"
-    headers["Cache-Control"] = cache
-    headers["Vary"] = "Accept, Accept-Language"
+    headers = [
+        ("Access-Control-Allow-Origin", "*"),
+        ("Cache-Control", cache),
+        ("Vary", "Accept, Accept-Language"),
+    ]
     if crs is not None:
-        headers["Content-Crs"] = crs.header
-    return response
+        headers.append(("Content-Crs", crs.header))
+    # Given whole to the response: setting them one by one scans the header list each time.
+    return current_app.response_class(body, status=status, mimetype=mimetype, headers=headers)
 
 
 def _json(document: dict, mimetype: str = JSON):
