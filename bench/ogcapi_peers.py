@@ -492,6 +492,38 @@ class CpuMeter:
 # --------------------------------------------------------------------------- main
 
 
+def measure(url: str, folder: Path, args, names: list[str]):
+    """Pick the boxes, time the floor, then check and load every server in turns; returns (boxes, floor, servers)."""
+    extent = load_database(url, args.lights, str(folder))
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    boxes = pick_boxes(dsn, extent, args.lights, args.boxes)
+    floor = raw_floor(url, args.ours_path, boxes, 500, str(folder)) if "ours" in names else None
+    answers, measured = {}, servers(names, url, args.workers, args.ours_path, folder, args.wsgi)
+    # Rounds take turns, one server running at a time, so a busy spell of the shared machine weighs on all.
+    for turn in range(args.rounds):
+        for server in measured:
+            process = start(server, folder, boxes)
+            try:
+                script = folder / f"{server.name}.lua"
+                if turn == 0:
+                    answers[server.name] = check_answers(server, boxes)
+                    first_name, first = next(iter(answers.items()))
+                    if differ := sum(a != b for a, b in zip(first, answers[server.name], strict=True)):
+                        sys.exit(f"{server.name} returned other lights than {first_name} for {differ} boxes")
+                    paths = ", ".join(json.dumps(server.url(box)) for box in boxes)
+                    script.write_text(WRK_SCRIPT % {"paths": paths})
+                run_wrk(server, script, args.connections, args.warmup)
+                meter = CpuMeter(process.pid, dsn)
+                meter.start()
+                found = run_wrk(server, script, args.connections, args.duration)
+                found |= meter.stop()
+                server.rounds.append(found)
+            finally:
+                stop(process)
+            print(f"  round {turn + 1}: {server.name} measured", file=sys.stderr, flush=True)
+    return boxes, floor, measured
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lights", type=int, default=100_000)
@@ -515,35 +547,14 @@ def main() -> None:
 
     print(f"loading {args.lights} lights, then serving them through {', '.join(names)}...", file=sys.stderr, flush=True)
     load_before = Path("/proc/loadavg").read_text().split()[:3]
+    failure: BaseException | None = None
     with postgis_database("berkane_bench_peers") as url, tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        extent = load_database(url, args.lights, tmp)
-        dsn = url.replace("postgresql+psycopg://", "postgresql://")
-        boxes = pick_boxes(dsn, extent, args.lights, args.boxes)
-        floor = raw_floor(url, args.ours_path, boxes, 500, tmp) if "ours" in names else None
-        answers, measured = {}, servers(names, url, args.workers, args.ours_path, folder, args.wsgi)
-        # Rounds take turns, one server running at a time, so a busy spell of the shared machine weighs on all.
-        for turn in range(args.rounds):
-            for server in measured:
-                process = start(server, folder, boxes)
-                try:
-                    script = folder / f"{server.name}.lua"
-                    if turn == 0:
-                        answers[server.name] = check_answers(server, boxes)
-                        first_name, first = next(iter(answers.items()))
-                        if differ := sum(a != b for a, b in zip(first, answers[server.name], strict=True)):
-                            sys.exit(f"{server.name} returned other lights than {first_name} for {differ} boxes")
-                        paths = ", ".join(json.dumps(server.url(box)) for box in boxes)
-                        script.write_text(WRK_SCRIPT % {"paths": paths})
-                    run_wrk(server, script, args.connections, args.warmup)
-                    meter = CpuMeter(process.pid, dsn)
-                    meter.start()
-                    found = run_wrk(server, script, args.connections, args.duration)
-                    found |= meter.stop()
-                    server.rounds.append(found)
-                finally:
-                    stop(process)
-                print(f"  round {turn + 1}: {server.name} measured", file=sys.stderr, flush=True)
+        try:
+            boxes, floor, measured = measure(url, Path(tmp), args, names)
+        except BaseException as caught:  # the database is dropped only when the block ends without an exception
+            failure = caught
+    if failure is not None:
+        raise failure
     load_after = Path("/proc/loadavg").read_text().split()[:3]
     report(args, boxes, floor, measured, load_before, load_after)
 
