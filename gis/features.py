@@ -265,11 +265,12 @@ def _output(geom, srid: int, lat_first: bool):
 def _box_conditions(layer: Layer, srid: int) -> list:
     corners = [bindparam(name, type_=Float) for name in _BOX]
     if srid == spatial.WGS84:
-        conditions = [spatial.within_bbox(layer.geom, *corners)]
-        if layer.shape != "point":
-            # The index meets the features' boxes; a line or an area must also meet the box itself.
-            conditions.append(spatial.intersects(layer.geom, spatial.envelope(*corners, srid=srid)))
-        return conditions
+        # The index meets the features' boxes, stored in single precision: a line or an area must also meet the
+        # box itself, and a point a few centimetres beyond an edge must stay out.
+        return [
+            spatial.within_bbox(layer.geom, *corners),
+            spatial.intersects(layer.geom, spatial.envelope(*corners, srid=srid)),
+        ]
     # The box drawn in its own CRS and brought to longitude and latitude once (a subquery, not once per row).
     frame = select(
         spatial.transform(spatial.densify(spatial.envelope(*corners, srid=srid), bindparam("step", type_=Float)), 4326)

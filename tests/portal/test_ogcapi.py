@@ -184,6 +184,14 @@ def test_a_box_keeps_the_areas_it_meets_not_those_whose_corner_only_comes_near(c
     assert _ids(client, "/ogcapi/collections/districts/items?bbox=-2.312,34.911,-2.311,34.912") == [far.id]
 
 
+def test_a_box_leaves_out_a_light_a_few_centimetres_beyond_its_edge(client, db):
+    # The spatial index stores boxes in single precision: it alone would let in a light 2e-7 degrees outside.
+    inside = make_light(db.session, lon=-2.3200000, lat=34.92).id
+    make_light(db.session, lon=-2.3199998, lat=34.92)
+    db.session.commit()
+    assert _ids(client, "/ogcapi/collections/lights/items?bbox=-2.33,34.91,-2.32,34.93") == [inside]
+
+
 def test_datetime_selects_by_instant_and_by_closed_and_open_intervals(client, db):
     def reading(day: int, hour: int):
         moment = datetime(2026, 3, day, hour, 0, 0, tzinfo=UTC)
