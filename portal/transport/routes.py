@@ -217,11 +217,16 @@ def report_service() -> Service | None:
 
 
 def _reports_on(stop: Stop):
-    """Staff see the reports on the stop; everyone else only how many are being handled."""
+    """Staff see their own department's reports on the stop; everyone else only how many are being handled."""
     on_stop = (ServiceRequest.asset_layer == ASSET_LAYER, ServiceRequest.asset_ref == queries.asset_code(stop))
-    if current_user.is_authenticated and current_user.has_role(*STAFF_ROLES):
+    department_id = getattr(current_user, "department_id", None)
+    if current_user.is_authenticated and current_user.has_role(*STAFF_ROLES) and department_id is not None:
+        # An agent sees only their department's requests, here as in the queue.
         reports = db.session.scalars(
-            select(ServiceRequest).where(*on_stop).order_by(ServiceRequest.filed_at.desc()).limit(50)
+            select(ServiceRequest)
+            .where(*on_stop, ServiceRequest.department_id == department_id)
+            .order_by(ServiceRequest.filed_at.desc())
+            .limit(50)
         ).all()
         return list(reports), None
     count = db.session.scalar(

@@ -13,6 +13,7 @@ from tests.conftest import page_text, tr
 from tests.factories import (
     make_calendar,
     make_calendar_date,
+    make_department,
     make_district,
     make_request,
     make_route,
@@ -316,10 +317,13 @@ def test_a_report_filed_on_a_stop_records_it_and_shows_on_the_stop_page(
         anonymous.get("/transport/stops/SOUK")
     )
 
-    # Staff see the report itself, with a link to it.
-    login_as("agent")
+    # The handling department's staff see the report itself, with a link to it; another department's do not.
+    login_as("agent", department_id=report.department_id)
     staff = client.get("/transport/stops/GARE").get_data(as_text=True)
     assert f'href="/staff/requests/{report.tracking_number}"' in staff
+    login_as("agent", department=make_department(db.session))
+    other = client.get("/transport/stops/GARE").get_data(as_text=True)
+    assert report.tracking_number not in other
 
 
 def test_a_stop_without_a_code_is_reported_by_its_stop_id(client, db, network, shelter_service):
