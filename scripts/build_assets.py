@@ -41,7 +41,23 @@ def build_leaflet() -> None:
     shutil.copytree(base / "images", target / "images", dirs_exist_ok=True)
 
 
+# The UMD builds run from a plain <script>; vega-embed's bundles the expression interpreter (no eval, CSP-safe).
+VEGA = [("vega", "vega.min.js"), ("vega-lite", "vega-lite.min.js"), ("vega-embed", "vega-embed.min.js")]
+
+
+def build_vega() -> None:
+    """Vega-Lite draws the dashboard's charts in the browser, from the specs the PDF report renders too."""
+    target = VENDOR / "vega"
+    target.mkdir(parents=True, exist_ok=True)
+    for package, name in VEGA:
+        source = MODULES / package / "build" / name
+        if not source.exists():
+            sys.exit(f"{package} is not installed: run `npm ci` first")
+        shutil.copy2(source, target / name)
+
+
 if __name__ == "__main__":
     build_fonts()
     build_leaflet()
+    build_vega()
     print(f"assets built in {VENDOR.relative_to(ROOT)}")
