@@ -136,7 +136,25 @@ def month_consumption(
     depression: float = SWITCH_DEPRESSION,
 ) -> Consumption:
     """Energy, cost and emissions of `loads` over the nights that begin in the month."""
-    windows = [night(day, depression=depression) for day in nights(year, month)]
+    return nights_consumption(
+        nights(year, month),
+        loads,
+        tariff_mad_per_kwh=tariff_mad_per_kwh,
+        co2_kg_per_kwh=co2_kg_per_kwh,
+        depression=depression,
+    )
+
+
+def nights_consumption(
+    days: Iterable[date],
+    loads: Iterable[Load],
+    *,
+    tariff_mad_per_kwh: float,
+    co2_kg_per_kwh: float,
+    depression: float = SWITCH_DEPRESSION,
+) -> Consumption:
+    """Energy, cost and emissions of `loads` over the nights that begin on `days` (part of a month, say)."""
+    windows = [night(day, depression=depression) for day in days]
     kwh = 0.0
     for load in loads:
         hours = sum(full_power_hours(on, off, load.schedule) for on, off in windows)

@@ -92,13 +92,16 @@ def year_energy(
     ]
 
 
-def technology_mix(session: Session) -> list[tuple[Technology, int, int]]:
-    """(technology, power in W, number of lamps) over the whole inventory."""
-    rows = session.execute(
+def technology_mix(session: Session, district_id: int | None = None) -> list[tuple[Technology, int, int]]:
+    """(technology, power in W, number of lamps) over the inventory, or a district's part of it."""
+    query = (
         select(LightPoint.technology, LightPoint.power_w, func.count())
         .group_by(LightPoint.technology, LightPoint.power_w)
         .order_by(LightPoint.technology, LightPoint.power_w)
     )
+    if district_id is not None:
+        query = query.where(LightPoint.district_id == district_id)
+    rows = session.execute(query)
     return [(Technology(tech), power, count) for tech, power, count in rows]
 
 
@@ -110,10 +113,11 @@ def retrofit(
     led_unit_cost_mad: float,
     tariff_mad_per_kwh: float,
     co2_kg_per_kwh: float,
+    district_id: int | None = None,
 ) -> Retrofit:
     """The LED-retrofit scenario over a year of Berkane nights, at full power (dimming left aside)."""
     return energy.led_retrofit(
-        technology_mix(session),
+        technology_mix(session, district_id),
         led_ratio=led_ratio,
         led_unit_cost_mad=led_unit_cost_mad,
         hours_per_year=energy.year_hours(year),
