@@ -149,6 +149,16 @@ def full_containers(
     return [ContainerFill(c, c.fill_read_at is None or as_utc(c.fill_read_at) < cutoff) for c in session.scalars(query)]
 
 
+def container_counts(session: Session, district_id: int | None = None) -> dict[int | None, tuple[int, int]]:
+    """{district id (None outside every district): (containers, containers with a fill reading)}."""
+    query = select(WasteContainer.district_id, func.count(), func.count(WasteContainer.fill_level)).group_by(
+        WasteContainer.district_id
+    )
+    if district_id is not None:
+        query = query.where(WasteContainer.district_id == district_id)
+    return {district: (int(total), int(read)) for district, total, read in session.execute(query)}
+
+
 def list_depots(session: Session) -> list[Depot]:
     return list(session.scalars(select(Depot).order_by(Depot.code)))
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from gis.districts.models import District
@@ -57,7 +57,18 @@ def dumping_hotspots(
     if not 1 <= days <= MAX_DAYS:
         raise Invalid("hotspot_days_invalid", field="days", max=MAX_DAYS)
     since = (now or utcnow()) - timedelta(days=days)
-    spots = clustering.hotspots(session, dumping_reports(since), radius_m=radius_m, min_points=min_reports)
+    return hotspots_of(session, dumping_reports(since), radius_m=radius_m, min_reports=min_reports)
+
+
+def hotspots_of(
+    session: Session,
+    reports: Select,
+    *,
+    radius_m: float = clustering.DEFAULT_RADIUS_M,
+    min_reports: int = clustering.DEFAULT_MIN_POINTS,
+) -> list[DumpingHotspot]:
+    """Hotspots of the reports `reports` selects (dumping_reports, narrowed as the caller needs)."""
+    spots = clustering.hotspots(session, reports, radius_m=radius_m, min_points=min_reports)
     latest = {
         r.id: r
         for r in session.scalars(
