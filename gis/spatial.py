@@ -211,6 +211,26 @@ def _copy(connection: Connection, table: Table, rows: Sequence[dict], *, points:
             copy.write_row(values(row))
 
 
+def add_to_counters(connection: Connection, table: Table, rows: Sequence[dict], counters: Sequence[str]) -> None:
+    """Add each row's counter values to the row with the same primary key, creating it at zero first.
+
+    One INSERT ... ON CONFLICT DO UPDATE per row, which both engines take with the same meaning: two
+    transactions adding to one row serialise on it, so no increment is ever lost.
+    """
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={name: table.c[name] + statement.excluded[name] for name in counters},
+    )
+    connection.execute(statement, list(rows))
+
+
 # --------------------------------------------------------------------------- expressions
 
 

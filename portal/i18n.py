@@ -114,6 +114,7 @@ ACTION_LABELS = {
     "approve": _l("Approved, document issued"),
     "reject": _l("Rejected"),
     "close": _l("Closed"),
+    "close_without_action": _l("Closed without action"),
     "reopen": _l("Reopened"),
     "merge": _l("Joined to an earlier report of the same problem"),
     "rated": _l("You rated the outcome"),

@@ -106,6 +106,7 @@ FORMS = {
     "approve": forms.ApproveForm,
     "reject": forms.RejectForm,
     "close": forms.CloseForm,
+    "no_action": forms.NoActionForm,
     "reroute": forms.RerouteForm,
     "merge": forms.MergeForm,
     "message": forms.MessageForm,
@@ -121,6 +122,8 @@ def _offered(req: ServiceRequest, actor: Actor) -> set[str]:
     }
     if "request_document" in allowed:  # not offered again once asked: the law allows it once
         offered.add("document")
+    if "close_without_action" in allowed:
+        offered.add("no_action")
     if "assign" in allowed and (actor is Actor.SUPERVISOR or req.assigned_to_id != _me().id):
         offered.add("assign")
     if actor is Actor.SUPERVISOR and req.is_open:
@@ -329,6 +332,19 @@ def request_document(number: str):
             db.session, req, "request_document", user=_me(), note=form.note.data, seen_version=_seen()
         ),
         lambda req: _("The citizen is asked for the missing document by email."),
+    )
+
+
+@bp.route("/requests/<number>/close-without-action", methods=["POST"])
+@roles_required(*CASEWORKERS)
+def request_no_action(number: str):
+    return _act(
+        number,
+        "no_action",
+        lambda req, form: actions.transition(
+            db.session, req, "close_without_action", user=_me(), note=form.note.data, seen_version=_seen()
+        ),
+        lambda req: _("The request is closed without action; the citizen is told why by email."),
     )
 
 

@@ -40,6 +40,19 @@ class CloseForm(CaseworkForm):
     submit = SubmitField(_l("Close the request"))
 
 
+class NoActionForm(CaseworkForm):
+    PREFIX = "no_action"
+    note = TextAreaField(
+        _l("Why nothing will be done"),
+        description=_l(
+            "For example: nothing was found on site, it is not the commune's competence, or the citizen cannot be "
+            "reached. The citizen reads this. The request counts as closed without action, not as resolved."
+        ),
+        render_kw={"rows": 3, "maxlength": NOTE_MAX},
+    )
+    submit = SubmitField(_l("Close without action"))
+
+
 class ApproveForm(CaseworkForm):
     PREFIX = "approve"
     submit = SubmitField(_l("Approve and issue the certificate"))

@@ -26,7 +26,7 @@ PHOTO_MAX_MB = 10
 BULK_MAX = 100
 # The moves with nothing to them but a status and maybe a note; the others have an operation of their own below
 # (assign needs an assignee, reject the appeal route, resolve its photos' checks, merge a master).
-PLAIN_ACTIONS = frozenset({"acknowledge", "start", "request_document", "approve", "close"})
+PLAIN_ACTIONS = frozenset({"acknowledge", "start", "request_document", "approve", "close", "close_without_action"})
 
 
 def staff_actor(request: ServiceRequest, user: User) -> Actor:

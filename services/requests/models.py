@@ -24,9 +24,11 @@ from services.accounts.models import Department, User
 from services.catalog.models import Service, ServiceVersion
 from services.clock import local
 from services.db import Base, as_utc, utcnow
-from services.workflow.states import OPEN_STATES, Status
+from services.stats import summary as _summary  # noqa: F401 (keeps stats_daily exact on every flush)
+from services.workflow.states import OPEN_STATES, Outcome, Status
 
 _STATUS_VALUES = ", ".join(f"'{s.value}'" for s in Status)
+_OUTCOME_VALUES = ", ".join(f"'{o.value}'" for o in Outcome)
 
 
 class TrackingCounter(Base):
@@ -45,9 +47,23 @@ class ServiceRequest(Base):
         CheckConstraint("locale IN ('ar', 'fr')", name="locale_known"),
         CheckConstraint("citizen_id IS NOT NULL OR contact_email IS NOT NULL", name="someone_to_answer"),
         CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
+        CheckConstraint(f"outcome IS NULL OR outcome IN ({_OUTCOME_VALUES})", name="outcome_known"),
         UniqueConstraint("year", "sequence"),
         # Open reports on one street light or container (asset status, duplicates).
         Index("ix_service_request_asset", "asset_layer", "asset_ref"),
+        # The dashboard reads requests handled in a period, and the backlog at a past date, from this index alone.
+        Index(
+            "ix_service_request_handled",
+            "handled_at",
+            "outcome",
+            "service_id",
+            "department_id",
+            "district_id",
+            "hours_to_handle",
+            "handled_by_id",
+            "filed_at",
+            "deadline_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +105,13 @@ class ServiceRequest(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # How the request ended, set with its decision and cleared if it is reopened (workflow.states.Outcome):
+    # closing a request is not fixing it, so statistics count outcomes, not the status "closed".
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Whole hours from filing to the outcome: percentiles of delays come from counts of these.
+    hours_to_handle: Mapped[int | None] = mapped_column(Integer)
 
     # Law 55-19: the administration may ask for a missing document only once.
     document_requested: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -106,6 +129,7 @@ class ServiceRequest(Base):
     department: Mapped[Department] = relationship()
     citizen: Mapped[User | None] = relationship(foreign_keys=[citizen_id])
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
     district: Mapped[District | None] = relationship()
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="request", order_by="Attachment.id")
     events: Mapped[list["RequestEvent"]] = relationship(back_populates="request", order_by="RequestEvent.id")

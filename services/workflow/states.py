@@ -22,3 +22,16 @@ OPEN_STATES = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.ASSIGNED, Statu
 # States with a decision the citizen can rate, and reopen within REOPEN_DAYS.
 DECIDED_STATES = frozenset({Status.RESOLVED, Status.APPROVED, Status.REJECTED})
 FINAL_STATES = frozenset({Status.CLOSED, Status.DUPLICATE})
+
+
+class Outcome(enum.StrEnum):
+    """How a request ended; statistics count these, never the status "closed" (closing is not fixing)."""
+
+    RESOLVED = "resolved"  # fixed, or the certificate issued
+    REJECTED = "rejected"  # refused with a motivated decision
+    NO_ACTION = "no_action"  # closed without action (nothing to do, not the commune's competence, unreachable)
+    DUPLICATE = "duplicate"  # merged into another request, which carries the work
+
+
+# The outcomes that answer the citizen: they count towards delays and the legal deadline.
+ANSWERED = frozenset({Outcome.RESOLVED, Outcome.REJECTED, Outcome.NO_ACTION})

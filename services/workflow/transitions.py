@@ -19,10 +19,18 @@ from services.errors import Invalid, InvalidTransition, NotAllowed
 from services.notifications import outbox
 from services.requests import assets
 from services.requests.models import RequestEvent, ServiceRequest
-from services.workflow.states import DECIDED_STATES, OPEN_STATES, Status
+from services.workflow.states import DECIDED_STATES, OPEN_STATES, Outcome, Status
 
 REOPEN_DAYS = 7
 NOTE_MAX = 4000
+# The outcome each deciding action gives the request; reopening clears it.
+OUTCOMES = {
+    "resolve": Outcome.RESOLVED,
+    "approve": Outcome.RESOLVED,
+    "reject": Outcome.REJECTED,
+    "close_without_action": Outcome.NO_ACTION,
+    "merge": Outcome.DUPLICATE,
+}
 
 
 class Actor(StrEnum):
@@ -80,6 +88,8 @@ TRANSITIONS: dict[str, Transition] = {
     ),
     "reject": Transition(OPEN_STATES, Status.REJECTED, STAFF, needs_note=True),
     "close": Transition(DECIDED_STATES, Status.CLOSED, STAFF | {Actor.SYSTEM}),
+    # Nothing to do, not the commune's competence, or no way to act: the request ends without being fixed.
+    "close_without_action": Transition(OPEN_STATES, Status.CLOSED, STAFF, needs_note=True),
     "reopen": Transition(frozenset({Status.RESOLVED}), Status.IN_PROGRESS, frozenset({Actor.CITIZEN}), needs_note=True),
     "merge": Transition(OPEN_STATES, Status.DUPLICATE, frozenset({Actor.SUPERVISOR})),
 }
@@ -196,6 +206,16 @@ def _refusal(request: ServiceRequest, action: str, t: Transition, actor: Actor, 
     return None
 
 
+def set_outcome(request: ServiceRequest, outcome: Outcome | None, at: datetime, user: User | None) -> None:
+    """Record how the request ended (or, on reopening, that it has not); a plain close keeps the decision."""
+    if outcome is None and request.status_enum not in OPEN_STATES:
+        return
+    request.outcome = outcome.value if outcome else None
+    request.handled_at = at if outcome else None
+    request.handled_by_id = user.id if outcome and user is not None else None
+    request.hours_to_handle = int((at - as_utc(request.filed_at)).total_seconds() // 3600) if outcome else None
+
+
 def apply(
     session: Session,
     request: ServiceRequest,
@@ -230,6 +250,7 @@ def apply(
         request.resolved_at = None
     if t.target in (Status.CLOSED, Status.DUPLICATE):
         request.closed_at = now
+    set_outcome(request, OUTCOMES.get(action), now, user)
     entry = record(
         session,
         request,

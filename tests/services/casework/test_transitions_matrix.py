@@ -49,6 +49,8 @@ SPECIFICATION = {
     "approve": ({S.IN_PROGRESS}, S.APPROVED, STAFF, False, True, True, {ServiceKind.CERTIFICATE}),
     "reject": (OPEN, S.REJECTED, STAFF, True, True, True, ALL_KINDS),
     "close": ({S.RESOLVED, S.APPROVED, S.REJECTED}, S.CLOSED, STAFF | {Actor.SYSTEM}, False, True, True, ALL_KINDS),
+    # Closing is not fixing: an open request closed this way counts as closed without action, never resolved.
+    "close_without_action": (OPEN, S.CLOSED, STAFF, True, True, True, ALL_KINDS),
     "reopen": ({S.RESOLVED}, S.IN_PROGRESS, {Actor.CITIZEN}, True, True, True, ALL_KINDS),
     "merge": (OPEN, S.DUPLICATE, {Actor.SUPERVISOR}, False, True, True, ALL_KINDS),
 }

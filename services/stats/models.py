@@ -1,0 +1,35 @@
+"""The daily summary the dashboard's counts are read from, kept exact in the same transaction as each change."""
+
+from datetime import date
+
+from sqlalchemy import Date, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.db import Base
+
+# The counters of a summary row, in column order.
+COUNTERS = ("received", "resolved", "rejected", "no_action", "duplicate", "answered_on_time", "rated", "rating_sum")
+
+
+class DailyStat(Base):
+    """Counts for one local day, department, service and district (0: no district).
+
+    `received` counts requests filed that day; the outcome counters, `answered_on_time` (resolved, rejected
+    or closed without action by the legal deadline) and the ratings count requests handled that day.
+    Derived data: no foreign keys, so it can be rebuilt from the requests at any time.
+    """
+
+    __tablename__ = "stats_daily"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    district_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    no_action: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    answered_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
