@@ -75,9 +75,9 @@ class ServiceRequest(Base):
     # Mixed into the HMAC that derives the lookup secret printed on the receipt.
     secret_salt: Mapped[str] = mapped_column(String(32))
 
-    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True, active_history=True)
     service_version_id: Mapped[int] = mapped_column(ForeignKey("service_version.id"))
-    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True, active_history=True)
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
 
@@ -88,18 +88,19 @@ class ServiceRequest(Base):
     confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     locale: Mapped[str] = mapped_column(String(2))
 
-    status: Mapped[str] = mapped_column(String(30), index=True)
+    # active_history: the columns stats_daily depends on keep their old value when changed (stats.summary).
+    status: Mapped[str] = mapped_column(String(30), index=True, active_history=True)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     # Normalised text of the answers, address and filer's name, for the staff queue's search (catalog.text.normalise).
     search_text: Mapped[str] = mapped_column(Text, default="")
-    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True, active_history=True)
     address: Mapped[str | None] = mapped_column(String(300))
     location: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     asset_layer: Mapped[str | None] = mapped_column(String(30))
     asset_ref: Mapped[str | None] = mapped_column(String(60))
 
-    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    deadline_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True, active_history=True)
+    deadline_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True, active_history=True)
     # The service's internal target, if it has one: staff aim for it, the law only for deadline_at.
     target_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -107,15 +108,15 @@ class ServiceRequest(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # How the request ended, set with its decision and cleared if it is reopened (workflow.states.Outcome):
     # closing a request is not fixing it, so statistics count outcomes, not the status "closed".
-    outcome: Mapped[str | None] = mapped_column(String(20))
-    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(20), active_history=True)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), active_history=True)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # Whole hours from filing to the outcome: percentiles of delays come from counts of these.
     hours_to_handle: Mapped[int | None] = mapped_column(Integer)
 
     # Law 55-19: the administration may ask for a missing document only once.
     document_requested: Mapped[bool] = mapped_column(Boolean, default=False)
-    rating: Mapped[int | None] = mapped_column(Integer)
+    rating: Mapped[int | None] = mapped_column(Integer, active_history=True)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("service_request.id"))

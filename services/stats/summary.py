@@ -100,8 +100,10 @@ def _before(obj) -> Facts | None:
     values = []
     for name in FIELDS:
         history = state.attrs[name].history
-        if history.deleted:
-            values.append(history.deleted[0])
+        if history.added or history.deleted:
+            # Changed in this flush: the old value, or None when there was none (these columns load their old
+            # value before a change, `active_history`, so an empty `deleted` never hides a stored one).
+            values.append(history.deleted[0] if history.deleted else None)
         elif history.unchanged:
             values.append(history.unchanged[0])
         else:

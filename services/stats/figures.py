@@ -1,0 +1,275 @@
+"""Service statistics for a scope: counts from the daily summary, delays and backlog from the requests' index.
+
+Definitions (the dashboard's notes say the same to its readers):
+- received: requests filed in the period (confirmed ones: a request waiting for its email confirmation is not).
+- resolved / rejected / closed without action / merged as duplicates: requests whose outcome was set in the
+  period. Closing a resolved request is not counted again; closing without action is never "resolved".
+- answered within the legal delay: resolved, rejected or closed without action no later than the deadline.
+- time to resolution: whole hours from filing to resolution, for requests resolved in the period; the median
+  and the 90th percentile are the lower ("discrete") ones: values that some request actually took.
+- satisfaction: the mean of the 1-5 ratings given to requests handled in the period.
+- backlog: requests received by the end of the period and not handled by then, as the records stand now.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from services.db import as_utc, utcnow
+from services.requests.models import ServiceRequest
+from services.stats.models import COUNTERS, DailyStat
+from services.stats.scope import Scope
+from services.workflow.states import OPEN_STATES, Outcome, Status
+
+AGE_BUCKETS = (7, 30, 90)  # backlog ages: up to a week, a month, a quarter, and older
+_OPEN = [s.value for s in OPEN_STATES]
+
+
+@dataclass
+class Flow:
+    """The summary's counters for one group."""
+
+    received: int = 0
+    resolved: int = 0
+    rejected: int = 0
+    no_action: int = 0
+    duplicate: int = 0
+    answered_on_time: int = 0
+    rated: int = 0
+    rating_sum: int = 0
+
+    @property
+    def answered(self) -> int:
+        return self.resolved + self.rejected + self.no_action
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.answered_on_time / self.answered if self.answered else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.rating_sum / self.rated if self.rated else None
+
+    def add(self, other: "Flow") -> None:
+        for name in COUNTERS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Delays:
+    """Whole hours to resolution, as counts per value, so percentiles of any group combine exactly."""
+
+    hours: Counter = field(default_factory=Counter)
+
+    @property
+    def count(self) -> int:
+        return sum(self.hours.values())
+
+    def percentile(self, p: float) -> int | None:
+        """The smallest value with at least p of the requests at or below it (percentile_disc)."""
+        total = self.count
+        if not total:
+            return None
+        seen = 0
+        for value in sorted(self.hours):
+            seen += self.hours[value]
+            if seen >= p * total:
+                return value
+        return None
+
+    @property
+    def median(self) -> int | None:
+        return self.percentile(0.5)
+
+    @property
+    def p90(self) -> int | None:
+        return self.percentile(0.9)
+
+
+def _summary_filters(scope: Scope) -> list:
+    filters = [DailyStat.day >= scope.period.start, DailyStat.day <= scope.period.end]
+    if scope.district_id is not None:
+        filters.append(DailyStat.district_key == scope.district_id)
+    if scope.department_id is not None:
+        filters.append(DailyStat.department_id == scope.department_id)
+    return filters
+
+
+GROUPS = {
+    "service": DailyStat.service_id,
+    "department": DailyStat.department_id,
+    "district": DailyStat.district_key,
+    "day": DailyStat.day,
+}
+
+
+def flows(session: Session, scope: Scope, by: str | None = None) -> dict[Hashable, Flow]:
+    """The summary's counters over the scope, in one group (key None) or by service, department, district or day."""
+    sums = [func.coalesce(func.sum(getattr(DailyStat, name)), 0) for name in COUNTERS]
+    group = [GROUPS[by]] if by else []
+    statement = select(*group, *sums).where(*_summary_filters(scope))
+    if group:
+        statement = statement.group_by(*group)
+    result: dict[Hashable, Flow] = {}
+    for row in session.execute(statement):
+        key, values = (row[0], row[1:]) if group else (None, row)
+        result[key] = Flow(*(int(v) for v in values))
+    if not group and None not in result:
+        result[None] = Flow()
+    return result
+
+
+def _request_filters(scope: Scope) -> list:
+    filters = []
+    if scope.district_id is not None:
+        filters.append(ServiceRequest.district_id == scope.district_id)
+    if scope.department_id is not None:
+        filters.append(ServiceRequest.department_id == scope.department_id)
+    return filters
+
+
+def _bounds_utc(scope: Scope) -> tuple[datetime, datetime]:
+    start, end = scope.period.bounds()
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def delays(session: Session, scope: Scope) -> dict[str, dict[Hashable, Delays]]:
+    """Hours to resolution of the requests resolved in the scope: overall (key None), by service and department."""
+    start, end = _bounds_utc(scope)
+    rows = session.execute(
+        select(
+            ServiceRequest.service_id,
+            ServiceRequest.department_id,
+            ServiceRequest.hours_to_handle,
+            func.count(),
+        )
+        .where(
+            ServiceRequest.handled_at >= start,
+            ServiceRequest.handled_at < end,
+            ServiceRequest.outcome == Outcome.RESOLVED.value,
+            *_request_filters(scope),
+        )
+        .group_by(ServiceRequest.service_id, ServiceRequest.department_id, ServiceRequest.hours_to_handle)
+    )
+    result: dict[str, dict[Hashable, Delays]] = {
+        "all": defaultdict(Delays),
+        "service": defaultdict(Delays),
+        "department": defaultdict(Delays),
+    }
+    for service_id, department_id, hours, count in rows:
+        for kind, key in (("all", None), ("service", service_id), ("department", department_id)):
+            result[kind][key].hours[hours] += count
+    return result
+
+
+@dataclass
+class Backlog:
+    """Requests still waiting at the end of the period, for one group."""
+
+    open: int = 0
+    overdue: int = 0
+    ages: tuple[int, ...] = (0, 0, 0, 0)  # up to 7 days, 8-30, 31-90, more than 90
+    oldest_filed_at: datetime | None = None
+
+    def add(self, other: "Backlog") -> None:
+        self.open += other.open
+        self.overdue += other.overdue
+        self.ages = tuple(a + b for a, b in zip(self.ages, other.ages, strict=True))
+        if other.oldest_filed_at is not None and (
+            self.oldest_filed_at is None or other.oldest_filed_at < self.oldest_filed_at
+        ):
+            self.oldest_filed_at = other.oldest_filed_at
+
+
+def reference_time(scope: Scope, now: datetime | None = None) -> datetime:
+    """When the backlog is looked at: the end of the period, or now if the period has not ended."""
+    _, end = _bounds_utc(scope)
+    now = now or utcnow()
+    return min(end, now)
+
+
+def backlog(session: Session, scope: Scope, *, now: datetime | None = None) -> dict[tuple[int, int], Backlog]:
+    """The backlog at the end of the period, by (service, department)."""
+    at = reference_time(scope, now)
+    bounds = [at - timedelta(days=days) for days in AGE_BUCKETS]
+
+    def older(limit: datetime):
+        return func.coalesce(func.sum(case((ServiceRequest.filed_at < limit, 1), else_=0)), 0)
+
+    rows = session.execute(
+        select(
+            ServiceRequest.service_id,
+            ServiceRequest.department_id,
+            func.count(),
+            func.coalesce(func.sum(case((ServiceRequest.deadline_at < at, 1), else_=0)), 0),
+            *(older(b) for b in bounds),
+            func.min(ServiceRequest.filed_at),
+        )
+        .where(
+            ServiceRequest.filed_at < at,
+            ServiceRequest.status != Status.PENDING_CONFIRMATION.value,
+            # Open now, or handled only after the period's end (both served by an index).
+            ServiceRequest.status.in_(_OPEN) | (ServiceRequest.handled_at >= at),
+            *_request_filters(scope),
+        )
+        .group_by(ServiceRequest.service_id, ServiceRequest.department_id)
+    )
+    result = {}
+    for service_id, department_id, count, overdue, week, month, quarter, oldest in rows:
+        # older(b) counts those filed before each bound: turn the cumulative counts into buckets.
+        ages = (count - week, week - month, month - quarter, quarter)
+        result[(service_id, department_id)] = Backlog(
+            int(count), int(overdue), tuple(int(a) for a in ages), as_utc(oldest) if oldest else None
+        )
+    return result
+
+
+@dataclass
+class AgentLoad:
+    handled: Counter = field(default_factory=Counter)  # outcome -> count, in the period
+    open_assigned: int = 0  # assigned to them and still open now
+
+
+def workload(session: Session, scope: Scope) -> dict[int, AgentLoad]:
+    """Per agent: what they handled in the period, by outcome, and the open requests assigned to them now."""
+    start, end = _bounds_utc(scope)
+    result: dict[int, AgentLoad] = defaultdict(AgentLoad)
+    for user_id, outcome, count in session.execute(
+        select(ServiceRequest.handled_by_id, ServiceRequest.outcome, func.count())
+        .where(
+            ServiceRequest.handled_at >= start,
+            ServiceRequest.handled_at < end,
+            ServiceRequest.handled_by_id.is_not(None),
+            *_request_filters(scope),
+        )
+        .group_by(ServiceRequest.handled_by_id, ServiceRequest.outcome)
+    ):
+        result[user_id].handled[outcome] += count
+    for user_id, count in session.execute(
+        select(ServiceRequest.assigned_to_id, func.count())
+        .where(
+            ServiceRequest.status.in_(_OPEN),
+            ServiceRequest.assigned_to_id.is_not(None),
+            *_request_filters(scope),
+        )
+        .group_by(ServiceRequest.assigned_to_id)
+    ):
+        result[user_id].open_assigned += count
+    return dict(result)
+
+
+def weeks(days: Iterable[tuple[date, Flow]], period_start: date, period_end: date) -> list[tuple[date, Flow]]:
+    """Daily flows gathered into weeks starting on Monday, every week of the period present (empty ones too)."""
+    first = period_start - timedelta(days=period_start.weekday())
+    totals: dict[date, Flow] = {}
+    monday = first
+    while monday <= period_end:
+        totals[monday] = Flow()
+        monday += timedelta(days=7)
+    for day, flow in days:
+        totals[day - timedelta(days=day.weekday())].add(flow)
+    return sorted(totals.items())
