@@ -143,6 +143,9 @@ def mask_email(email: str | None) -> str:
 
 # Sentences for the codes that services/ raise. Parameters come from the error.
 ERROR_MESSAGES = {
+    "period_reversed": _l("The end of the period must not come before its start."),
+    "period_too_long": _l("Choose a period of at most %(max)s days."),
+    "period_dates_missing": _l("Give both dates of the period, as year-month-day."),
     "error": _l("Something went wrong. Please try again."),
     "not_found": _l("This page or item does not exist."),
     "not_allowed": _l("You are not allowed to do this."),
@@ -361,6 +364,7 @@ ERROR_MESSAGES = {
         "This is the only active statement of the appeal route for the whole commune, and every rejection must "
         "quote one. Add or activate another one first, or correct this one instead."
     ),
+    "open_data_year_invalid": _l("Choose a year from %(first)s to %(last)s, or none for every year."),
 }
 
 
