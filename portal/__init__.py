@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.maps.routes import api as maps_api_bp
     from portal.maps.routes import bp as maps_bp
     from portal.ogcapi.routes import bp as ogcapi_bp
+    from portal.opendata.routes import bp as opendata_bp
     from portal.public.routes import bp as public_bp
     from portal.sanitation.routes import bp as sanitation_bp
     from portal.staff import casework as _staff_casework  # noqa: F401 (routes of the staff blueprint)
@@ -115,4 +116,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(maps_bp)
     app.register_blueprint(maps_api_bp)
     app.register_blueprint(ogcapi_bp)
+    app.register_blueprint(opendata_bp)
     app.register_blueprint(transport_bp)
