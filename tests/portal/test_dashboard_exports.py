@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -15,6 +16,7 @@ from portal.extensions import db as portal_db
 from services.accounts.models import Department, Role
 from tests.conftest import page_text, tr
 from tests.factories import make_department, make_district
+from tests.services.casework.support import make_office
 
 PERIOD = {"period": "custom", "start": "2026-01-01", "end": "2026-06-30"}
 TABLES = [(slug, name) for slug, section in SECTIONS.items() for name in section.builders]
@@ -22,10 +24,13 @@ ARABIC = re.compile(r"[\u0600-\u06FF]")
 
 
 @pytest.fixture
-def city(db):
-    """Two districts with populations no other test uses, so their rows are easy to find."""
-    east = make_district(db.session, bounds=(-2.33, 34.91, -2.32, 34.92), population=12_345, name_fr="Est")
-    west = make_district(db.session, bounds=(-2.32, 34.91, -2.31, 34.92), population=6_789, name_fr="Ouest")
+def city(db, store):
+    """Two districts with populations no other test uses, and three reports filed in the eastern one."""
+    west = make_district(db.session, bounds=(-2.35, 34.91, -2.33, 34.93), population=6_789, name_fr="Ouest")
+    east = make_district(db.session, bounds=(-2.33, 34.91, -2.31, 34.93), population=12_345, name_fr="Est")
+    office = make_office(db.session)
+    for day in (2, 3, 4):
+        office.report(db.session, store, now=datetime(2026, 3, day, 9, 0, tzinfo=UTC))
     db.session.commit()
     return east, west
 
@@ -92,33 +97,34 @@ def test_each_table_downloads_as_csv_and_xlsx_with_the_figures_of_its_json(clien
     assert not sheet.sheet_view.rightToLeft
 
 
-def test_the_district_table_counts_the_population_of_each_district_and_their_total(client, login_as, city):
+def test_the_district_table_counts_requests_per_thousand_inhabitants_and_their_total(client, login_as, city):
     east, west = city
     login_as(Role.MAYOR_OFFICE, locale="fr")
-    table = read_csv(download(client, "services", "districts", "csv"))
+    table = read_csv(download(client, "services", "by-district", "csv"))
     by_name = {row[0]: row for row in table[1:]}
-    assert by_name["Est"][1] == "12345" and by_name["Ouest"][1] == "6789"  # raw, no thousands separator
-    assert table[-1][1] == str(east.population + west.population)  # the totals row comes last
+    assert by_name["Est"][1:3] == ["12345", "3"] and by_name["Ouest"][1:3] == ["6789", "0"]  # raw, no separators
+    assert float(by_name["Est"][3]) == pytest.approx(3 * 1000 / 12_345)
+    assert table[-1][1:3] == [str(east.population + west.population), "3"]  # the totals row comes last
 
-    sheet = read_xlsx(download(client, "services", "districts", "xlsx")).worksheets[0]
-    populations = {row[0].value: row[1] for row in sheet.iter_rows(min_row=2)}
-    assert populations["Est"].value == 12_345 and populations["Est"].number_format == "#,##0"
-    assert isinstance(populations["Est"].value, int)
+    sheet = read_xlsx(download(client, "services", "by-district", "xlsx")).worksheets[0]
+    cells = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    assert cells["Est"][1].value == 12_345 and cells["Est"][1].number_format == "#,##0"
+    assert cells["Est"][3].number_format == "#,##0.0"
     assert sheet.cell(row=sheet.max_row, column=1).font.bold  # the totals row
 
 
 def test_an_arabic_reader_gets_arabic_headers_and_a_right_to_left_sheet(client, login_as, city):
     login_as(Role.MAYOR_OFFICE, locale="ar")
-    table = read_csv(download(client, "services", "districts", "csv"))
+    table = read_csv(download(client, "services", "by-district", "csv"))
     assert table[0][:2] == [tr("ar", "District"), tr("ar", "Population")]
-    assert all(ARABIC.search(h) for h in table[0])
+    assert all(ARABIC.search(h) for h in table[0][:2])
 
-    book = read_xlsx(download(client, "services", "districts", "xlsx"))
+    book = read_xlsx(download(client, "services", "by-district", "xlsx"))
     data, about = book.worksheets
     assert data.sheet_view.rightToLeft and about.sheet_view.rightToLeft
     assert data.cell(row=1, column=1).value == tr("ar", "District")
     about_text = " ".join(str(c.value) for row in about.iter_rows() for c in row if c.value is not None)
-    assert tr("ar", "Population and area of each district") in about_text
+    assert tr("ar", "Requests per 1,000 inhabitants, by district") in about_text
     assert tr("ar", "the whole commune") in about_text
 
 
@@ -137,8 +143,8 @@ def test_the_file_name_tells_the_period_district_and_department(client, db, logi
     east, _west = city
     department = make_department(db.session, code="hygiene")
     login_as(Role.MAYOR_OFFICE, locale="fr")
-    response = download(client, "services", "districts", "xlsx", district=east.id, department=department.id)
-    name = f"berkane-services-districts-2026-01-01-2026-06-30-{east.code}-hygiene.xlsx"
+    response = download(client, "services", "by-district", "xlsx", district=east.id, department=department.id)
+    name = f"berkane-services-by-district-2026-01-01-2026-06-30-{east.code}-hygiene.xlsx"
     assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
 
 
@@ -190,7 +196,7 @@ def test_a_head_of_department_cannot_export_another_departments_figures(client, 
 def test_a_bad_filter_serves_no_file_and_says_why_in_the_readers_language(client, login_as, fmt):
     login_as(Role.MAYOR_OFFICE, locale="ar")
     response = client.get(
-        f"/dashboard/services/districts.{fmt}", query_string={"period": "custom", "start": "2026-13-45", "end": ""}
+        f"/dashboard/services/by-district.{fmt}", query_string={"period": "custom", "start": "2026-13-45", "end": ""}
     )
     assert response.status_code == 400
     assert response.mimetype == "text/html" and "Content-Disposition" not in response.headers
@@ -199,4 +205,4 @@ def test_a_bad_filter_serves_no_file_and_says_why_in_the_readers_language(client
 
 def test_a_citizen_cannot_download_dashboard_tables(client, login_as):
     login_as(Role.CITIZEN)
-    assert client.get("/dashboard/services/districts.csv", query_string=PERIOD).status_code == 403
+    assert client.get("/dashboard/services/by-district.csv", query_string=PERIOD).status_code == 403
