@@ -15,6 +15,7 @@ from gis.demo_city import DemoLayerInUse
 from gis.transport import demo as transport_demo
 from portal.extensions import db
 from portal.gis_cli import gis_cli
+from portal.stats_cli import stats_cli
 from portal.transport_cli import transport_cli
 from services import demo
 from services.accounts import service as accounts
@@ -323,3 +324,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(certificates_cli)
     app.cli.add_command(gis_cli)
     app.cli.add_command(transport_cli)
+    app.cli.add_command(stats_cli)

@@ -19,7 +19,7 @@ def _json(client, name: str, **query) -> dict:
     return response.get_json()
 
 
-def test_the_mayors_office_reads_the_months_figures_as_the_statistics_compute_them(client, login_as, db, history):
+def test_the_mayors_office_reads_the_months_figures_as_the_statistics_compute_them(client, login_as, db, history):  # noqa: F811
     login_as(Role.MAYOR_OFFICE)
     month = figures.flows(db.session, Scope(SEPTEMBER))[None]
     key = _json(client, "key-figures")["rows"][0]
@@ -39,14 +39,14 @@ def test_the_mayors_office_reads_the_months_figures_as_the_statistics_compute_th
     assert (west["population"], west["received"]) == (20_000, 4)  # fixed, slow, copy, waiting
     assert west["per_1000"] == 4 * 1000 / 20_000
     weeks = _json(client, "weekly")["rows"]
-    assert [w["week"] for w in weeks][0] == "2026-08-31" and sum(w["received"] for w in weeks) == month.received
+    assert [w["week"] for w in weeks][0] == "2026-08-31" and sum(w["received"] for w in weeks) == month.received  # noqa: RUF015
     page = client.get("/dashboard/", query_string=SEPT, headers={"Accept-Language": "fr"})
     assert page.status_code == 200
     text = page_text(page)
     assert tr("fr", "Closed without action") in text and tr("fr", "Workload per agent") in text
 
 
-def test_a_head_of_department_sees_only_their_department_whatever_the_address_asks(client, login_as, db, history):
+def test_a_head_of_department_sees_only_their_department_whatever_the_address_asks(client, login_as, db, history):  # noqa: F811
     lights, roads = history["lights"], history["roads"]
     login_as(user=lights.supervisor)
     own = figures.flows(db.session, Scope(SEPTEMBER, department_id=lights.department.id))[None]
