@@ -21,7 +21,10 @@ depends_on = None
 
 COUNTERS = ("received", "resolved", "rejected", "no_action", "duplicate", "answered_on_time", "rated", "rating_sum")
 # The last deciding entry of a request's history gives its outcome.
-DECIDING = {"resolve": "resolved", "approve": "resolved", "reject": "rejected", "merge": "duplicate"}
+DECIDING = {
+    "resolve": "resolved", "approve": "resolved", "reject": "rejected", "merge": "duplicate",
+    "close_without_action": "no_action",
+}
 OPEN = ("new", "acknowledged", "assigned", "in_progress", "waiting_citizen")
 
 
@@ -121,7 +124,7 @@ def _backfill(bind):
         for (day, d, s, k), counts in summary.items()
     ]
     if values:
-        op.bulk_insert(daily, values)
+        bind.execute(daily.insert(), values)
 
 
 def downgrade():
