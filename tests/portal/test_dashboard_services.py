@@ -92,3 +92,16 @@ def test_a_preset_period_covers_whole_months_up_to_today(client, login_as, db):
     assert preset_period("this_year", day) == Period(date(2026, 1, 1), day)
     assert preset_period("last_year", day) == Period(date(2025, 1, 1), date(2025, 12, 31))
     assert preset_period("last_30_days", day) == Period(date(2026, 10, 26), day)
+
+
+def test_a_request_filed_a_moment_ago_is_in_the_next_page_of_figures(client, login_as, db, store, history):  # noqa: F811
+    from datetime import UTC, datetime
+
+    login_as(Role.MAYOR_OFFICE)
+    today = {"period": "last_30_days"}
+    before = _json(client, "key-figures", **today)["rows"][0]
+    history["lights"].report(db.session, store, now=datetime.now(UTC), lon=-2.34)
+    db.session.commit()
+    after = _json(client, "key-figures", **today)["rows"][0]
+    assert after["received"] == before["received"] + 1
+    assert after["backlog"] == before["backlog"] + 1
