@@ -1,0 +1,75 @@
+"""Sanitation figures that read citizens' requests: reports by service, and the period's dumping hotspots."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from gis.sanitation import hotspots as clustering
+from services.catalog.models import AssetLayer, Service
+from services.catalog.service import departments_for_layer
+from services.requests.models import ServiceRequest
+from services.sanitation.hotspots import DUMPING_SERVICE, DumpingHotspot, dumping_reports, hotspots_of
+from services.stats.models import DailyStat
+from services.stats.scope import Scope
+from services.stats.tally import Tally, scope_filters, utc_bounds
+
+# The departments that look after waste containers are the commune's sanitation services.
+LAYER = AssetLayer.WASTE_CONTAINER.value
+
+
+def sanitation_services(session: Session) -> list[Service]:
+    """Every service of the departments that look after waste containers, and the illegal-dumping report."""
+    departments = departments_for_layer(session, LAYER)
+    return list(
+        session.scalars(
+            select(Service)
+            .options(selectinload(Service.versions))
+            .where(or_(Service.department_id.in_(departments), Service.code == DUMPING_SERVICE))
+            .order_by(Service.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ServiceReports:
+    service: Service
+    tally: Tally
+
+
+def reports_by_service(session: Session, scope: Scope) -> list[ServiceReports]:
+    """Requests received and handled in the scope for each sanitation service (a withdrawn one only if it had any)."""
+    services = sanitation_services(session)
+    handled = DailyStat.resolved + DailyStat.rejected + DailyStat.no_action + DailyStat.duplicate
+    query = (
+        select(DailyStat.service_id, func.sum(DailyStat.received), func.sum(handled))
+        .where(
+            DailyStat.day >= scope.period.start,
+            DailyStat.day <= scope.period.end,
+            DailyStat.service_id.in_([s.id for s in services]),
+        )
+        .group_by(DailyStat.service_id)
+    )
+    if scope.district_id is not None:
+        query = query.where(DailyStat.district_key == scope.district_id)
+    if scope.department_id is not None:
+        query = query.where(DailyStat.department_id == scope.department_id)
+    counts = {service_id: Tally(int(got or 0), int(done or 0)) for service_id, got, done in session.execute(query)}
+    return [
+        ServiceReports(s, counts.get(s.id, Tally()))
+        for s in services
+        if s.versions and (s.is_active or counts.get(s.id, Tally()) != Tally())
+    ]
+
+
+def period_hotspots(
+    session: Session,
+    scope: Scope,
+    *,
+    radius_m: float = clustering.DEFAULT_RADIUS_M,
+    min_reports: int = clustering.DEFAULT_MIN_POINTS,
+) -> list[DumpingHotspot]:
+    """Hotspots of the dumping reports filed in the scope's period, district and department."""
+    start, end = utc_bounds(scope.period)
+    reports = dumping_reports(start).where(ServiceRequest.filed_at < end, *scope_filters(scope))
+    return hotspots_of(session, reports, radius_m=radius_m, min_reports=min_reports)
