@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from gis.districts.models import District
@@ -14,13 +14,14 @@ from services.catalog.models import Service
 from services.db import utcnow
 from services.errors import Invalid
 from services.requests.models import ServiceRequest
-from services.workflow.states import Status
+from services.workflow.states import Outcome, Status
 
 DUMPING_SERVICE = "illegal-dumping"
 DEFAULT_DAYS = 90
 MAX_DAYS = 730
-# Reports that say nothing about a place's dumping: refused ones, and copies joined to another report.
-_LEFT_OUT = (Status.REJECTED.value, Status.DUPLICATE.value, Status.PENDING_CONFIRMATION.value)
+# Reports that say nothing about a place's dumping: refused ones, and copies joined to another report. Their
+# outcome tells them, not their status: a refused report that is closed afterwards is still refused.
+_LEFT_OUT = (Outcome.REJECTED.value, Outcome.DUPLICATE.value)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ def dumping_reports(since: datetime):
             Service.code == DUMPING_SERVICE,
             ServiceRequest.location.is_not(None),
             ServiceRequest.merged_into_id.is_(None),
-            ServiceRequest.status.not_in(_LEFT_OUT),
+            ServiceRequest.status != Status.PENDING_CONFIRMATION.value,
+            or_(ServiceRequest.outcome.is_(None), ServiceRequest.outcome.not_in(_LEFT_OUT)),
             ServiceRequest.filed_at >= since,
         )
     )

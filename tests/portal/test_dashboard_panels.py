@@ -79,7 +79,11 @@ class Town:
 
 def handle(db, request, when: datetime, how: str = "resolve") -> None:
     """Decide a request at `when`, the way staff would."""
-    steps = {"resolve": ["acknowledge", "start", "resolve"], "reject": ["reject"]}.get(how, [how])
+    steps = {
+        "resolve": ["acknowledge", "start", "resolve"],
+        "reject": ["reject"],
+        "reject_and_close": ["reject", "close"],
+    }.get(how, [how])
     for action in steps:
         note = "Motif communiqué au citoyen" if action in ("reject", "close_without_action") else None
         apply(db.session, request, action, actor=Actor.AGENT, note=note, now=when)
@@ -164,6 +168,8 @@ def town(db, store):
         ("illegal-dumping", near(east_spot, 1), at("2026-04-04"), None, False),
         ("illegal-dumping", near(east_spot, 2), at("2026-04-05"), None, False),
         ("illegal-dumping", near(east_spot, 3), at("2026-04-06"), None, True),  # email never confirmed
+        # Refused, then closed: received and handled, but no sign of dumping there.
+        ("illegal-dumping", near(east_spot, -1), at("2026-04-07"), ("reject_and_close", at("2026-04-08")), False),
         ("bin", near(west_spot, 10), at("2026-03-08"), ("reject", at("2026-03-09")), False),
         ("bin", near(west_spot, 12), at("2026-03-25"), None, False),
         ("bin", near(west_spot, 14), at("2026-02-20"), ("resolve", at("2026-03-05")), False),
@@ -351,11 +357,11 @@ def test_the_sanitation_section_counts_reports_by_service_hotspots_and_full_cont
     assert set(rows) == {s.id for s in town.services.values()}  # the roads' pothole is not the cleanliness's
     for code, service in town.services.items():
         assert (rows[service.id]["received"], rows[service.id]["handled"]) == _received_and_handled(town, code)
-    assert (rows[town.services["illegal-dumping"].id]["received"], reports["footer"]["received"]) == (7, 10)
-    assert reports["footer"]["handled"] == 4
+    assert (rows[town.services["illegal-dumping"].id]["received"], reports["footer"]["received"]) == (8, 11)
+    assert reports["footer"]["handled"] == 5
 
     # Four reports within metres of each other in Al Qods (the last at 23:30 on 30 April), three in Hay Salam:
-    # the one filed in May and the unconfirmed one are not part of them.
+    # the one filed in May, the unconfirmed one and the refused one are not part of them.
     spots = table(client, "sanitation", "hotspots")["rows"]
     assert [(s["rank"], s["reports"], s["district"]) for s in spots] == [("1", 4, "Al Qods"), ("2", 3, "Hay Salam")]
     assert spots[0]["latest_number"] == town.made[3].tracking_number
@@ -488,7 +494,7 @@ def test_a_head_of_another_department_reads_whose_figures_they_are_and_only_thei
     client, db, login_as, town
 ):
     # A container report passed on to the roads department is theirs now.
-    moved = town.made[10]
+    moved = next(m for m, r in zip(town.made, town.requests, strict=True) if r[0] == "bin" and r[4] is None)
     moved.department_id = town.roads.id
     db.session.commit()
     login_as(Role.SUPERVISOR, department=town.roads)
@@ -523,7 +529,7 @@ def test_the_head_of_cleanliness_reads_the_sanitation_figures_of_the_whole_commu
     login_as(Role.SUPERVISOR, department=town.cleanliness)
     reports = table(client, "sanitation", "reports")
     assert reports["department_id"] == town.cleanliness.id
-    assert (reports["footer"]["received"], reports["footer"]["handled"]) == (10, 4)
+    assert (reports["footer"]["received"], reports["footer"]["handled"]) == (11, 5)
     assert len(table(client, "sanitation", "hotspots")["rows"]) == 2
     assert table(client, "sanitation", "containers")["footer"]["full"] == 3
     assert table(client, "lighting", "outages")["rows"] == []
