@@ -90,3 +90,7 @@ def _filters_query() -> dict:
 
 def export_url(slug: str, name: str, fmt: str, query: dict) -> str:
     return url_for("dashboard.export", slug=slug, name=name, fmt=fmt, **query)
+
+
+# The monthly PDF report and the charts' template helpers register themselves on this blueprint.
+from . import report  # noqa: E402, F401
