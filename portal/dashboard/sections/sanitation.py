@@ -3,7 +3,7 @@
 import json
 
 from flask import url_for
-from flask_babel import format_percent, ngettext
+from flask_babel import format_percent, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -49,9 +49,9 @@ def reports(scope: Scope) -> DataTable:
         name="reports",
         caption=_("Cleanliness reports and requests received and handled, by service"),
         columns=[
-            Column("service", _("Service")),
-            Column("received", _("Received"), "count"),
-            Column("handled", _("Handled"), "count"),
+            Column("service", _("E-service")),
+            Column("received", pgettext("requests", "Received"), "count"),
+            Column("handled", pgettext("requests", "Handled"), "count"),
         ],
         rows=rows,
         footer={

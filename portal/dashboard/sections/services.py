@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -62,10 +63,10 @@ def _days(hours: int | None) -> float | None:
 
 def _flow_columns() -> list[Column]:
     return [
-        Column("received", _("Received"), "count"),
-        Column("resolved", _("Resolved"), "count"),
-        Column("rejected", _("Rejected"), "count"),
-        Column("no_action", _("Closed without action"), "count"),
+        Column("received", pgettext("requests", "Received"), "count"),
+        Column("resolved", pgettext("requests", "Resolved"), "count"),
+        Column("rejected", pgettext("requests", "Rejected"), "count"),
+        Column("no_action", pgettext("requests", "Closed without action"), "count"),
         Column("duplicate", _("Merged as duplicates"), "count"),
         Column("on_time", _("Answered within the legal delay"), "percent", 0),
         Column("median_days", _("Median time to resolution (days)"), "days", 1),
@@ -143,7 +144,7 @@ def by_service(scope: Scope) -> DataTable:
     return DataTable(
         name="by-service",
         caption=_("Requests by service"),
-        columns=[Column("service", _("Service")), *_flow_columns()],
+        columns=[Column("service", _("E-service")), *_flow_columns()],
         rows=rows,
         footer={"service": _("All services"), **_total_row(scope)},
         chart=Chart("stacked", "service", ("resolved", "rejected", "no_action", "duplicate")),
@@ -191,10 +192,10 @@ def weekly(scope: Scope) -> DataTable:
         caption=_("Requests week by week"),
         columns=[
             Column("week", _("Week starting"), "date"),
-            Column("received", _("Received"), "count"),
-            Column("resolved", _("Resolved"), "count"),
-            Column("rejected", _("Rejected"), "count"),
-            Column("no_action", _("Closed without action"), "count"),
+            Column("received", pgettext("requests", "Received"), "count"),
+            Column("resolved", pgettext("requests", "Resolved"), "count"),
+            Column("rejected", pgettext("requests", "Rejected"), "count"),
+            Column("no_action", pgettext("requests", "Closed without action"), "count"),
         ],
         rows=rows,
         chart=Chart("line", "week", ("received", "resolved", "rejected", "no_action")),
@@ -229,7 +230,7 @@ def by_district(scope: Scope) -> DataTable:
         columns=[
             Column("district", _("District")),
             Column("population", _("Population"), "count"),
-            Column("received", _("Received"), "count"),
+            Column("received", pgettext("requests", "Received"), "count"),
             Column("per_1000", _("Per 1,000 inhabitants"), "decimal", 1),
         ],
         rows=rows,
@@ -284,7 +285,7 @@ def overdue_services(scope: Scope) -> DataTable:
         name="overdue",
         caption=_("Services with the most requests past their legal deadline"),
         columns=[
-            Column("service", _("Service")),
+            Column("service", _("E-service")),
             Column("overdue", _("Past the legal deadline"), "count"),
             Column("open", _("Waiting in all"), "count"),
             Column("oldest_days", _("Oldest waiting (days)"), "count"),
@@ -320,9 +321,9 @@ def agents(scope: Scope) -> DataTable:
         columns=[
             Column("agent", _("Agent")),
             Column("department", _("Department")),
-            Column("resolved", _("Resolved"), "count"),
-            Column("rejected", _("Rejected"), "count"),
-            Column("no_action", _("Closed without action"), "count"),
+            Column("resolved", pgettext("requests", "Resolved"), "count"),
+            Column("rejected", pgettext("requests", "Rejected"), "count"),
+            Column("no_action", pgettext("requests", "Closed without action"), "count"),
             Column("duplicate", _("Merged as duplicates"), "count"),
             Column("open_assigned", _("Assigned and waiting now"), "count"),
         ],

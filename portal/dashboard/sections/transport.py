@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_decimal, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -123,8 +123,8 @@ def stop_reports_by_district(scope: Scope) -> DataTable:
         caption=_("Reports about bus stops received and handled, by district"),
         columns=[
             Column("district", _("District")),
-            Column("received", _("Received"), "count"),
-            Column("handled", _("Handled"), "count"),
+            Column("received", pgettext("requests", "Received"), "count"),
+            Column("handled", pgettext("requests", "Handled"), "count"),
         ],
         rows=rows,
         footer={
@@ -155,8 +155,8 @@ def stop_reports(scope: Scope) -> DataTable:
         columns=[
             Column("stop", _("Bus stop")),
             Column("code", _("Stop code")),
-            Column("received", _("Received"), "count"),
-            Column("handled", _("Handled"), "count"),
+            Column("received", pgettext("requests", "Received"), "count"),
+            Column("handled", pgettext("requests", "Handled"), "count"),
         ],
         rows=rows,
         footer={
