@@ -38,6 +38,11 @@ BLUE = "#1d4f91"
 SERIES = ["#1d4f91", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f", "#bab0ac"]
 NO_DATA = "#e8e8e8"
 FONTS = {"ar": "Noto Sans Arabic, Noto Sans, sans-serif", "fr": "Noto Sans, Noto Sans Arabic, sans-serif"}
+# For vl-convert: its renderer (resvg) takes a glyph the first font lacks from whichever installed face has it,
+# not from the next family listed, and leaves empty boxes for the parentheses of "المدة (بالساعات)": Noto Sans
+# Arabic has no parentheses, percent sign or Latin letters. DejaVu Sans has them all, with Arabic (Debian
+# installs it with fontconfig, which WeasyPrint needs anyway).
+PRINT_FONTS = {"ar": "DejaVu Sans, Noto Sans Arabic, sans-serif", "fr": FONTS["fr"]}
 RLE, PDF = "\u202b", "\u202c"  # right-to-left embedding, and its end
 
 # A legend entry: a square swatch, a gap, its label. Labels are given a width reserved from their length
@@ -165,6 +170,14 @@ def spec(table: DataTable, lang: str) -> dict:
     else:
         body = _bars(table, x, ys, chart.kind, words)
     return {"$schema": SCHEMA, "description": table.caption, **body, "config": _config(lang)}
+
+
+def for_print(spec: dict, lang: str) -> dict:
+    """The same chart, in the fonts vl-convert can draw every character of."""
+    config = spec["config"]
+    font = PRINT_FONTS[lang]
+    guides = {key: {**config[key], "labelFont": font, "titleFont": font} for key in ("axis", "legend")}
+    return {**spec, "config": {**config, **guides, "font": font, "text": {**config["text"], "font": font}}}
 
 
 def _config(lang: str) -> dict:

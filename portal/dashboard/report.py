@@ -128,8 +128,10 @@ def _form_again(form: ReportForm) -> str:
 
 def chart_image(table: DataTable) -> dict:
     """The table's chart as a PNG data address, with its size in CSS pixels."""
-    png = vl_convert.vegalite_to_png(charts.spec(table, current_language()), vl_version=VEGA_LITE, scale=SCALE)
-    width = int.from_bytes(png[16:20], "big") / SCALE
+    lang = current_language()
+    spec = charts.for_print(charts.spec(table, lang), lang)
+    png = vl_convert.vegalite_to_png(spec, vl_version=VEGA_LITE, scale=SCALE)
+    width = int.from_bytes(png[16:20], "big") / SCALE  # from the PNG header
     return {"src": "data:image/png;base64," + base64.b64encode(png).decode(), "width": width}
 
 

@@ -229,3 +229,16 @@ def test_the_dashboard_page_gives_each_chart_its_spec_hidden_until_drawn_and_kee
         assert client.get(f"/static/{script}").status_code == 200
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-eval" not in csp and "unsafe-inline" not in csp
+
+
+def test_the_report_draws_arabic_charts_in_a_font_with_every_character_of_their_labels(in_language):
+    in_language("ar")
+    spec = charts.spec(by_service("ar", "stacked", ("resolved", "late")), "ar")
+    printed = charts.for_print(spec, "ar")
+    config = printed["config"]
+    fonts = [config["font"], config["text"]["font"]] + [
+        config[g][f] for g in ("axis", "legend") for f in ("labelFont", "titleFont")
+    ]
+    assert all(font.startswith("DejaVu Sans") for font in fonts)
+    assert {k: v for k, v in printed.items() if k != "config"} == {k: v for k, v in spec.items() if k != "config"}
+    assert spec["config"]["font"].startswith("Noto Sans Arabic")  # the page's chart keeps the page's font

@@ -23,6 +23,9 @@
     window
       .vegaEmbed(canvas, JSON.parse(source.textContent), OPTIONS)
       .then(function () {
+        // The canvas is the image, named by the table's caption; Vega's inner roles would only repeat it.
+        var svg = canvas.querySelector("svg");
+        if (svg) svg.setAttribute("aria-hidden", "true");
         figure.classList.add("dashboard-chart--drawn");
       })
       .catch(function (error) {
