@@ -24,6 +24,7 @@ from services.db import utcnow
 from services.errors import ServiceError
 from services.notifications import outbox
 from services.requests import demo as demo_requests
+from services.requests import history_demo
 from services.requests.uploads import FileStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +52,14 @@ notifications_cli = AppGroup("notifications", help="Send the emails waiting in t
     type=click.IntRange(0, demo.MAX_CONTAINERS),
     help="Waste containers on the demo map.",
 )
-def seed_demo(lights: int, containers: int):
+@click.option(
+    "--history",
+    default=history_demo.DEFAULT_COUNT,
+    show_default=True,
+    type=click.IntRange(0, history_demo.MAX_COUNT),
+    help="Requests of the last 12 months, filed and moved along the workflow once, for the dashboard (0: none).",
+)
+def seed_demo(lights: int, containers: int, history: int):
     """Load the idempotent demo dataset (synthetic Berkane, its map layers and bus network, one account per role)."""
     if not current_app.config["SEED_DEMO_ALLOWED"]:
         raise click.ClickException("Demo data is refused in production (set ALLOW_DEMO_SEED=1 to force).")
@@ -75,6 +83,9 @@ def seed_demo(lights: int, containers: int):
             raise click.ClickException(f"Demo map layers not replaced: {exc}. Detach them first.") from exc
     network = transport_demo.seed_transport(db.session)
     store = FileStore(current_app.config["UPLOAD_DIR"])
+    # Before the demo citizens' requests of today, so that tracking numbers follow the order of filing.
+    with click.progressbar(length=max(1, history), label="Seeding a year of requests") as bar:
+        history_filed = history_demo.seed_history(db.session, store, count=history, progress=bar.update)
     citizen, neighbour = (a for a in accounts_ if a.role.value == "citizen")
     requests_filed = demo_requests.seed_requests(db.session, citizen.email, store)
     requests_filed += demo_requests.seed_requests(db.session, neighbour.email, store, demo_requests.NEIGHBOUR_REQUESTS)
@@ -83,6 +94,7 @@ def seed_demo(lights: int, containers: int):
         f"{len(department_ids)} departments, {services} e-services, {count} demo districts of a synthetic Berkane, "
         f"{templates} new response templates, {requests_filed} new demo requests."
     )
+    click.echo(f"Requests of the last 12 months: {history_filed} filed and moved along the workflow now.")
     click.echo(
         f"Street lighting ({'loaded' if city.lighting_written else 'unchanged'}): {city.lights} lights along "
         f"{city.streets} streets, {city.cabinets} switching cabinets, {city.readings} meter readings."

@@ -11,7 +11,7 @@ from services.accounts.models import Department, User
 from tests.factories import make_container, make_light
 
 # Small map layers: the defaults (5000 lights, 800 containers) take seconds a CLI test need not spend.
-SEED_DEMO = ["seed", "demo", "--lights", "300", "--containers", "50"]
+SEED_DEMO = ["seed", "demo", "--lights", "300", "--containers", "50", "--history", "0"]
 MAP_LAYERS = (Street, Cabinet, MeterReading, LightPoint, WasteContainer, CollectionZone, CollectionRoute, Depot)
 
 
@@ -97,7 +97,7 @@ def test_seed_demo_with_other_counts_replaces_only_the_demo_map_layers(app, db):
     old_lights = _ids(db, LightPoint)
     real_light, real_bin = make_light(db.session, code="EP-0001"), make_container(db.session, code="BAC-0001")
     db.session.commit()
-    result = runner.invoke(args=["seed", "demo", "--lights", "120", "--containers", "20"])
+    result = runner.invoke(args=["seed", "demo", "--lights", "120", "--containers", "20", "--history", "0"])
     assert result.exit_code == 0, result.output
     demo_lights = set(db.session.scalars(select(LightPoint.id).where(LightPoint.is_demo.is_(True))))
     assert len(demo_lights) == 120 and not demo_lights & old_lights
@@ -111,7 +111,7 @@ def test_seed_demo_will_not_replace_a_demo_cabinet_that_real_lights_hang_on(app,
     runner.invoke(args=SEED_DEMO)
     make_light(db.session, code="EP-0002", cabinet_id=db.session.scalar(select(Cabinet.id).limit(1)))
     db.session.commit()
-    result = runner.invoke(args=["seed", "demo", "--lights", "120", "--containers", "50"])
+    result = runner.invoke(args=["seed", "demo", "--lights", "120", "--containers", "50", "--history", "0"])
     assert result.exit_code == 1
     assert "lights that are not demo data (1) stand on demo streets or cabinets" in result.output
     assert db.session.scalar(select(func.count(LightPoint.id)).where(LightPoint.is_demo.is_(True))) == 300
@@ -130,7 +130,7 @@ def test_the_demo_report_of_a_dark_street_lamp_is_about_a_demo_light_shown_as_ou
 
 def test_seed_demo_offers_5000_lights_and_800_containers_by_default():
     defaults = {p.name: p.default for p in seed_demo.params}
-    assert defaults == {"lights": 5000, "containers": 800}
+    assert defaults == {"lights": 5000, "containers": 800, "history": 1200}
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from gis.transport.models import Stop, TransitFeed, Trip
 from tests.conftest import tr
 from tests.gis.transport.feeds import SAMPLE, replace_line
 
-SEED_DEMO = ["seed", "demo", "--lights", "300", "--containers", "50"]
+SEED_DEMO = ["seed", "demo", "--lights", "300", "--containers", "50", "--history", "0"]
 
 
 def transport(app, *args, env=None):
