@@ -249,11 +249,28 @@ def _category_channel(x: Column, values: list[dict], words: _Words, *, band: boo
     return {"field": "category", "type": "nominal", "sort": None, "axis": axis}
 
 
-def _value_channel(ys: list[Column], words: _Words, *, stacked: bool, horizontal: bool) -> dict:
+def _largest(values: list[dict], stacked: bool) -> float:
+    if not stacked:
+        return max((v["value"] for v in values), default=0)
+    totals: dict[str, float] = {}
+    for v in values:
+        totals[v["category"]] = totals.get(v["category"], 0) + v["value"]
+    return max(totals.values(), default=0)
+
+
+def _value_channel(ys: list[Column], values: list[dict], words: _Words, *, stacked: bool, horizontal: bool) -> dict:
     axis: dict[str, Any] = {"format": axis_format(ys[0]), "title": words(ys[0].label) if len(ys) == 1 else None}
     if ys[0].kind == "count":
         axis["tickMinStep"] = 1
-    if not horizontal:
+        largest = _largest(values, stacked)
+        if 0 <= largest <= 5:
+            # Vega still ticks 0, 0.5, 1 over a count of one: name the whole numbers.
+            axis["values"] = list(range(math.ceil(largest) + 1))
+    if horizontal:
+        # Vega's default (a tick every 40 pixels) crowds wide labels such as 240.000 and flushes the last one
+        # into its neighbour.
+        axis["tickCount"] = 6
+    else:
         # On the side Arabic starts from; its title level above it, not turned a quarter.
         side = "right" if words.rtl else "left"
         axis.update(
@@ -311,7 +328,7 @@ def _bars(table: DataTable, x: Column, ys: list[Column], kind: str, words: _Word
     values = _values(table, x, ys, words)
     horizontal = x.kind != "date"  # dates stand as columns, in time order
     category = _category_channel(x, values, words, band=True)
-    value = _value_channel(ys, words, stacked=kind == "stacked", horizontal=horizontal)
+    value = _value_channel(ys, values, words, stacked=kind == "stacked", horizontal=horizontal)
     encoding: dict[str, Any] = {"y": category, "x": value} if horizontal else {"x": category, "y": value}
     if kind != "bar" and len(ys) > 1:
         encoding["color"] = _colour_channel(ys, words, above=30 if horizontal else 10)
@@ -332,7 +349,7 @@ def _line(table: DataTable, x: Column, ys: list[Column], words: _Words) -> dict:
     values = _values(table, x, ys, words)
     encoding: dict[str, Any] = {
         "x": _category_channel(x, values, words, band=False),
-        "y": _value_channel(ys, words, stacked=False, horizontal=False),
+        "y": _value_channel(ys, values, words, stacked=False, horizontal=False),
     }
     if len(ys) > 1:
         encoding["color"] = _colour_channel(ys, words, above=10)

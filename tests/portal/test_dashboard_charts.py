@@ -242,3 +242,12 @@ def test_the_report_draws_arabic_charts_in_a_font_with_every_character_of_their_
     assert all(font.startswith("DejaVu Sans") for font in fonts)
     assert {k: v for k, v in printed.items() if k != "config"} == {k: v for k, v in spec.items() if k != "config"}
     assert spec["config"]["font"].startswith("Noto Sans Arabic")  # the page's chart keeps the page's font
+
+
+def test_a_count_axis_over_a_few_requests_is_ticked_in_whole_numbers(in_language):
+    in_language("fr")
+    table = by_service("fr", "stacked", ("resolved", "late"))
+    for row, (resolved, late) in zip(table.rows, [(1, 1), (0, 2), (0, 0)], strict=True):
+        row.update(resolved=resolved, late=late)
+    assert charts.spec(table, "fr")["encoding"]["x"]["axis"]["values"] == [0, 1, 2]
+    assert "values" not in charts.spec(by_service("fr", "bar"), "fr")["encoding"]["x"]["axis"]
