@@ -3,7 +3,6 @@
 from datetime import date
 
 from flask_babel import format_date, format_decimal, format_number, format_percent
-from flask_babel import gettext as _
 
 from .tables import Column
 
@@ -20,4 +19,4 @@ def cell(value, column: Column) -> str:
         return format_decimal(value, pattern)
     if column.kind == "date" and isinstance(value, date):
         return format_date(value, "medium")
-    return str(value) if value is not None else _("None")
+    return str(value)
