@@ -51,10 +51,10 @@ def pytest_sessionstart(session):
         shutil.rmtree(SCREENSHOTS / session.config.getoption("--db"), ignore_errors=True)
 
 
-def tr(language: str, message: str) -> str:
-    """The catalog's translation of `message`, to check pages without copying wording."""
+def tr(language: str, message: str, context: str | None = None) -> str:
+    """The catalog's translation of `message` (in `context`, if given), to check pages without copying wording."""
     translations = Translations.load(str(TRANSLATIONS), [language])
-    return translations.gettext(message)
+    return translations.pgettext(context, message) if context else translations.gettext(message)
 
 
 def pytest_report_header(config):
