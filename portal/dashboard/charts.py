@@ -25,7 +25,6 @@ from portal.extensions import db
 from .formatting import cell
 from .tables import Column, DataTable
 
-SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 WIDTH = 480  # the plot, in CSS pixels: with its axes it fits an A4 page's text column
 STEP = 22  # the thickness of one bar
 HEIGHT = 260  # of a line chart or of columns over time
@@ -169,7 +168,8 @@ def spec(table: DataTable, lang: str) -> dict:
         body = _line(table, x, ys, words)
     else:
         body = _bars(table, x, ys, chart.kind, words)
-    return {"$schema": SCHEMA, "description": table.caption, **body, "config": _config(lang)}
+    # No "$schema": the page names no other host, and both renderers are told the spec is Vega-Lite.
+    return {"description": table.caption, **body, "config": _config(lang)}
 
 
 def for_print(spec: dict, lang: str) -> dict:

@@ -43,7 +43,7 @@ def test_the_mayors_office_reads_the_months_figures_as_the_statistics_compute_th
     page = client.get("/dashboard/", query_string=SEPT, headers={"Accept-Language": "fr"})
     assert page.status_code == 200
     text = page_text(page)
-    assert tr("fr", "Closed without action") in text and tr("fr", "Workload per agent") in text
+    assert tr("fr", "Closed without action", context="requests") in text and tr("fr", "Workload per agent") in text
 
 
 def test_a_head_of_department_sees_only_their_department_whatever_the_address_asks(client, login_as, db, history):  # noqa: F811

@@ -6,6 +6,8 @@
   if (!window.vegaEmbed) return;
 
   var OPTIONS = {
+    // The specs carry no "$schema" (it would name another host): say what they are.
+    mode: "vega-lite",
     actions: false,
     renderer: "svg",
     // Vega's expressions run in its interpreter, not through new Function: the page's CSP forbids eval.
