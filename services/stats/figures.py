@@ -14,7 +14,7 @@ Definitions (the dashboard's notes say the same to its readers):
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from services.db import as_utc, utcnow
 from services.requests.models import ServiceRequest
 from services.stats.models import COUNTERS, DailyStat
 from services.stats.scope import Scope
+from services.stats.tally import scope_filters, utc_bounds
 from services.workflow.states import OPEN_STATES, Outcome, Status
 
 AGE_BUCKETS = (7, 30, 90)  # backlog ages: up to a week, a month, a quarter, and older
@@ -123,23 +124,9 @@ def flows(session: Session, scope: Scope, by: str | None = None) -> dict[Hashabl
     return result
 
 
-def _request_filters(scope: Scope) -> list:
-    filters = []
-    if scope.district_id is not None:
-        filters.append(ServiceRequest.district_id == scope.district_id)
-    if scope.department_id is not None:
-        filters.append(ServiceRequest.department_id == scope.department_id)
-    return filters
-
-
-def _bounds_utc(scope: Scope) -> tuple[datetime, datetime]:
-    start, end = scope.period.bounds()
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
 def delays(session: Session, scope: Scope) -> dict[str, dict[Hashable, Delays]]:
     """Hours to resolution of the requests resolved in the scope: overall (key None), by service and department."""
-    start, end = _bounds_utc(scope)
+    start, end = utc_bounds(scope.period)
     rows = session.execute(
         select(
             ServiceRequest.service_id,
@@ -151,7 +138,7 @@ def delays(session: Session, scope: Scope) -> dict[str, dict[Hashable, Delays]]:
             ServiceRequest.handled_at >= start,
             ServiceRequest.handled_at < end,
             ServiceRequest.outcome == Outcome.RESOLVED.value,
-            *_request_filters(scope),
+            *scope_filters(scope),
         )
         .group_by(ServiceRequest.service_id, ServiceRequest.department_id, ServiceRequest.hours_to_handle)
     )
@@ -187,7 +174,7 @@ class Backlog:
 
 def reference_time(scope: Scope, now: datetime | None = None) -> datetime:
     """When the backlog is looked at: the end of the period, or now if the period has not ended."""
-    _, end = _bounds_utc(scope)
+    _, end = utc_bounds(scope.period)
     now = now or utcnow()
     return min(end, now)
 
@@ -214,7 +201,7 @@ def backlog(session: Session, scope: Scope, *, now: datetime | None = None) -> d
             ServiceRequest.status != Status.PENDING_CONFIRMATION.value,
             # Open now, or handled only after the period's end (both served by an index).
             ServiceRequest.status.in_(_OPEN) | (ServiceRequest.handled_at >= at),
-            *_request_filters(scope),
+            *scope_filters(scope),
         )
         .group_by(ServiceRequest.service_id, ServiceRequest.department_id)
     )
@@ -236,7 +223,7 @@ class AgentLoad:
 
 def workload(session: Session, scope: Scope) -> dict[int, AgentLoad]:
     """Per agent: what they handled in the period, by outcome, and the open requests assigned to them now."""
-    start, end = _bounds_utc(scope)
+    start, end = utc_bounds(scope.period)
     result: dict[int, AgentLoad] = defaultdict(AgentLoad)
     for user_id, outcome, count in session.execute(
         select(ServiceRequest.handled_by_id, ServiceRequest.outcome, func.count())
@@ -244,7 +231,7 @@ def workload(session: Session, scope: Scope) -> dict[int, AgentLoad]:
             ServiceRequest.handled_at >= start,
             ServiceRequest.handled_at < end,
             ServiceRequest.handled_by_id.is_not(None),
-            *_request_filters(scope),
+            *scope_filters(scope),
         )
         .group_by(ServiceRequest.handled_by_id, ServiceRequest.outcome)
     ):
@@ -254,7 +241,7 @@ def workload(session: Session, scope: Scope) -> dict[int, AgentLoad]:
         .where(
             ServiceRequest.status.in_(_OPEN),
             ServiceRequest.assigned_to_id.is_not(None),
-            *_request_filters(scope),
+            *scope_filters(scope),
         )
         .group_by(ServiceRequest.assigned_to_id)
     ):
