@@ -6,6 +6,7 @@ transaction, and flushes; the caller commits.
 """
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -428,6 +429,7 @@ def merge(
     *,
     user: User,
     seen_version: int | str | None = None,
+    now: datetime | None = None,
 ) -> RequestEvent:
     """Close `duplicate` as a copy of `master`; its citizen follows the master's public updates from now on."""
     actor = staff_actor(duplicate, user)
@@ -450,6 +452,7 @@ def merge(
         user=user,
         data={"master_id": master.id, "master": master.tracking_number},
         email={"master": master.tracking_number},
+        now=now,
     )
     duplicate.merged_into_id = master.id
     duplicate.assigned_to_id = None
@@ -461,6 +464,7 @@ def merge(
         user=user,
         is_public=False,
         data={"duplicate_id": duplicate.id, "duplicate": duplicate.tracking_number},
+        at=now,
     )
     session.flush()
     return entry

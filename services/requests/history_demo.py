@@ -26,6 +26,7 @@ from gis.sanitation.models import WasteContainer
 from gis.transport.models import Stop
 from services.accounts.models import Department, Role, User
 from services.accounts.passwords import hash_password
+from services.casework import actions
 from services.catalog.forms import FieldDef, FieldType, parse_fields
 from services.catalog.models import Service
 from services.clock import local
@@ -396,30 +397,7 @@ def _move(session: Session, plan: activity.Plan, step: activity.Step, filed: dic
         session.flush()
         return
     if step.action == "merge":
-        master = filed[plan.master]
-        transitions.apply(
-            session,
-            request,
-            "merge",
-            actor=actor,
-            user=user,
-            data={"master_id": master.id, "master": master.tracking_number},
-            email={"master": master.tracking_number},
-            now=step.at,
-        )
-        request.merged_into_id = master.id
-        request.assigned_to_id = None
-        transitions.record(
-            session,
-            master,
-            "merged_in",
-            actor=actor,
-            user=user,
-            is_public=False,
-            data={"duplicate_id": request.id, "duplicate": request.tracking_number},
-            at=step.at,
-        )
-        session.flush()
+        actions.merge(session, request, filed[plan.master], user=user, now=step.at)
         return
     data, email = None, None
     if step.action == "reject":

@@ -4,7 +4,7 @@ Declaring one moves the deadlines that run over that day, and the history of eac
 moved request says so.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -87,9 +87,13 @@ def clock_start(request: ServiceRequest) -> datetime:
 def schedule(request: ServiceRequest, start: datetime, extra: frozenset[date]) -> None:
     """Set the legal deadline and the internal target of a request from `start`."""
     version = request.service_version
-    request.deadline_at = deadlines.deadline(start, version.delay_value, version.delay_unit, extra)
+    # Stored in UTC like every time: the embedded database keeps a datetime's digits and drops its offset, so a
+    # local deadline would read back an hour late while Morocco is on UTC+1.
+    request.deadline_at = deadlines.deadline(start, version.delay_value, version.delay_unit, extra).astimezone(UTC)
     request.target_at = (
-        deadlines.deadline(start, version.target_value, version.delay_unit, extra) if version.target_value else None
+        deadlines.deadline(start, version.target_value, version.delay_unit, extra).astimezone(UTC)
+        if version.target_value
+        else None
     )
 
 

@@ -38,3 +38,15 @@ def test_working_day_deadlines_end_at_the_end_of_the_last_day_in_berkane():
 def test_hour_deadlines_count_clock_hours():
     filed = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
     assert deadline(filed, 48, "hours") == filed + timedelta(hours=48)
+
+
+def test_a_deadline_reads_back_as_the_same_moment_while_morocco_is_on_utc_plus_one(db, store):
+    from services.db import as_utc
+    from services.requests.models import ServiceRequest
+    from tests.factories import make_request
+
+    request = make_request(db.session, store, now=datetime(2026, 7, 6, 9, 0, tzinfo=UTC))
+    kept = request.deadline_at
+    db.session.commit()
+    db.session.expire_all()
+    assert as_utc(db.session.get(ServiceRequest, request.id).deadline_at) == kept

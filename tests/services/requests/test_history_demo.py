@@ -57,14 +57,8 @@ def test_the_year_files_the_requests_asked_for_over_the_last_twelve_months(year)
     assert max(as_utc(r.filed_at) for r in requests) <= NOW
 
 
-def test_the_daily_summary_stays_exact_through_a_seeded_year(year, backend, request):
+def test_the_daily_summary_stays_exact_through_a_seeded_year(year):
     session, _store, _filed = year
-    if backend == "spatialite":
-        # Working-day deadlines are set as local times (holidays.schedule); SpatiaLite keeps their wall-clock
-        # digits, which read back as UTC an hour late before 2026-09-20, so a decision in that hour counts as on
-        # time when the summary is recomputed but not when it was kept.
-        reason = "deadline_at is stored in local wall time on SpatiaLite (reported to the lead)"
-        request.applymarker(pytest.mark.xfail(strict=False, reason=reason))
     assert summary.drift(session) == []
 
 
