@@ -31,6 +31,7 @@ from services.catalog.forms import FieldDef, FieldType, parse_fields
 from services.catalog.models import Service
 from services.clock import local
 from services.db import utcnow
+from services.demo import DEMO_EMAIL_DOMAIN
 from services.errors import Invalid
 from services.notifications.models import MessageStatus, OutboxMessage
 from services.requests import activity
@@ -133,8 +134,6 @@ def seed_history(
         return 0
     now = now or utcnow()
     rng = random.Random(seed)  # noqa: S311 (reproducible demo data, not secrets)
-    from services.demo import DEMO_EMAIL_DOMAIN
-
     staff = _staff(session, DEMO_EMAIL_DOMAIN)
     residents = _residents(session, DEMO_EMAIL_DOMAIN)
     districts = list(session.scalars(select(District).order_by(District.code)))
