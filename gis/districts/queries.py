@@ -1,11 +1,12 @@
 """Queries over districts; spatial work stays in the database."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import Float, Integer, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from gis import spatial
@@ -28,6 +29,34 @@ def district_at(session: Session, lon: float, lat: float) -> District | None:
     return session.scalar(
         select(District).where(spatial.contains_point(District.geom, lon, lat)).order_by(District.id).limit(1)
     )
+
+
+# Points per query: the embedded database takes at most 500 SELECTs in one compound SELECT.
+_POINTS_PER_QUERY = 400
+
+
+def districts_at(session: Session, points: Sequence[tuple[float, float]]) -> list[District | None]:
+    """The district containing each (lon, lat) point, None outside every district, a query per 400 points."""
+    found: dict[int, District] = {}
+    for first in range(0, len(points), _POINTS_PER_QUERY):
+        # The points as rows of SELECTs joined by UNION ALL: the embedded database reads no named VALUES list.
+        spots = union_all(
+            *(
+                select(
+                    literal(n, Integer).label("n"),
+                    literal(float(lon), Float).label("lon"),
+                    literal(float(lat), Float).label("lat"),
+                )
+                for n, (lon, lat) in enumerate(points[first : first + _POINTS_PER_QUERY], start=first)
+            )
+        ).subquery("spot")
+        for n, district in session.execute(
+            select(spots.c.n, District)
+            .join(District, spatial.Contains(District.geom, spatial.Point(spots.c.lon, spots.c.lat)))
+            .order_by(spots.c.n, District.id)
+        ):
+            found.setdefault(n, district)
+    return [found.get(n) for n in range(len(points))]
 
 
 def list_districts(session: Session) -> list[District]:

@@ -7,7 +7,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from gis.districts.models import District
-from gis.districts.queries import district_at
+from gis.districts.queries import districts_at
 from gis.sanitation import hotspots as clustering
 from gis.sanitation.hotspots import Hotspot
 from services.catalog.models import Service
@@ -79,4 +79,5 @@ def hotspots_of(
             .where(ServiceRequest.id.in_([s.latest_id for s in spots]))
         )
     }
-    return [DumpingHotspot(s, latest[s.latest_id], district_at(session, s.lon, s.lat)) for s in spots]
+    districts = districts_at(session, [(s.lon, s.lat) for s in spots])
+    return [DumpingHotspot(s, latest[s.latest_id], d) for s, d in zip(spots, districts, strict=True)]

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from gis.sanitation import hotspots as clustering
@@ -10,7 +10,7 @@ from services.catalog.models import AssetLayer, Service
 from services.catalog.service import departments_for_layer
 from services.requests.models import ServiceRequest
 from services.sanitation.hotspots import DUMPING_SERVICE, DumpingHotspot, dumping_reports, hotspots_of
-from services.stats.models import DailyStat
+from services.stats import figures
 from services.stats.scope import Scope
 from services.stats.tally import Tally, scope_filters, utc_bounds
 
@@ -40,21 +40,11 @@ class ServiceReports:
 def reports_by_service(session: Session, scope: Scope) -> list[ServiceReports]:
     """Requests received and handled in the scope for each sanitation service (a withdrawn one only if it had any)."""
     services = sanitation_services(session)
-    handled = DailyStat.resolved + DailyStat.rejected + DailyStat.no_action + DailyStat.duplicate
-    query = (
-        select(DailyStat.service_id, func.sum(DailyStat.received), func.sum(handled))
-        .where(
-            DailyStat.day >= scope.period.start,
-            DailyStat.day <= scope.period.end,
-            DailyStat.service_id.in_([s.id for s in services]),
-        )
-        .group_by(DailyStat.service_id)
-    )
-    if scope.district_id is not None:
-        query = query.where(DailyStat.district_key == scope.district_id)
-    if scope.department_id is not None:
-        query = query.where(DailyStat.department_id == scope.department_id)
-    counts = {service_id: Tally(int(got or 0), int(done or 0)) for service_id, got, done in session.execute(query)}
+    flows = figures.flows(session, scope, "service")
+    counts = {
+        service_id: Tally(flow.received, flow.resolved + flow.rejected + flow.no_action + flow.duplicate)
+        for service_id, flow in flows.items()
+    }
     return [
         ServiceReports(s, counts.get(s.id, Tally()))
         for s in services

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from gis import spatial
 from gis.districts.models import District
-from gis.districts.queries import district_at, district_summaries
+from gis.districts.queries import district_at, district_summaries, districts_at
 from tests.factories import make_district
 
 # Two points on Berkane's parallel, 0.01° of longitude apart: 913.77 m on the WGS84 ellipsoid.
@@ -31,6 +31,19 @@ def test_point_in_district_finds_the_district_that_contains_it(db):
     assert district_at(db.session, -2.33, 34.92).id == west.id
     assert district_at(db.session, -2.31, 34.92).id == east.id
     assert district_at(db.session, -2.20, 34.92) is None
+
+
+def test_many_points_find_their_districts_in_one_query_as_one_point_does(db):
+    west = make_district(db.session, bounds=(-2.34, 34.91, -2.32, 34.93))
+    east = make_district(db.session, bounds=(-2.32, 34.91, -2.30, 34.93))
+    points = [(-2.31, 34.92), (-2.20, 34.92), (-2.33, 34.92), (-2.32, 34.92), (-2.31, 34.92)]
+    found = [d.id if d else None for d in districts_at(db.session, points)]
+    assert found == [east.id, None, west.id, west.id, east.id]
+    assert found == [d.id if d else None for d in (district_at(db.session, *p) for p in points)]
+    assert districts_at(db.session, []) == []
+    # More points than one query takes: the embedded database refuses compound SELECTs past 500 rows.
+    many = points * 200
+    assert [d.id if d else None for d in districts_at(db.session, many)] == found * 200
 
 
 def test_bbox_filter_returns_only_geometries_touching_the_box(db):

@@ -1,7 +1,5 @@
 """The sanitation section: citizens' reports by service, dumping hotspots (a table and a map), full containers."""
 
-import json
-
 from flask import url_for
 from flask_babel import format_percent, ngettext, pgettext
 from flask_babel import gettext as _
@@ -16,6 +14,7 @@ from services.clock import local
 from services.stats import sanitation
 from services.stats.scope import Scope
 
+from .. import charts
 from ..layers import keepers, keepers_text, refusal
 from ..tables import Chart, Column, DataTable, register
 
@@ -62,11 +61,6 @@ def reports(scope: Scope) -> DataTable:
         chart=Chart("grouped", "service", ("received", "handled")),
         note=note,
     )
-
-
-def _script_json(value) -> str:
-    """JSON to embed in a <script type="application/json"> element: no "</script>" can close it early."""
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def hotspots(scope: Scope) -> DataTable:
@@ -116,7 +110,7 @@ def hotspots(scope: Scope) -> DataTable:
         ),
         extra={
             "partial": "dashboard/_hotspots_map.html",
-            "map_json": _script_json(points),
+            "map_json": charts.script_json(points),
             "districts_url": url_for("citizen.districts_geojson"),
         },
     )

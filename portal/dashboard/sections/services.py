@@ -28,7 +28,7 @@ NOTE = _l(
 )
 
 
-def _memo(name: str, scope: Scope, compute):
+def _memo(name: str, scope: Scope | None, compute):
     """Figures several tables share are read once per page."""
     cache = g.setdefault("dashboard_figures", {})
     key = (name, scope)
@@ -50,11 +50,15 @@ def _backlog(scope: Scope) -> dict[tuple[int, int], Backlog]:
 
 
 def _services() -> dict[int, Service]:
-    return {s.id: s for s in db.session.scalars(select(Service).options(selectinload(Service.versions)))}
+    return _memo(
+        "services",
+        None,
+        lambda: {s.id: s for s in db.session.scalars(select(Service).options(selectinload(Service.versions)))},
+    )
 
 
 def _departments() -> dict[int, Department]:
-    return {d.id: d for d in db.session.scalars(select(Department))}
+    return _memo("departments", None, lambda: {d.id: d for d in db.session.scalars(select(Department))})
 
 
 def _days(hours: int | None) -> float | None:
