@@ -17,7 +17,7 @@ acknowledged, assigned, started, a document asked for and given, decided, reopen
 request_event, consistent with its state (services.casework.audit.replay agrees). Handlers are agents of the
 service's department (3 to 30 per department, added here), merges are made by its head.
 
-Rows go in by COPY in batches; then the daily summary is rebuilt (services.stats.summary.rebuild) and the tables
+Rows go in by COPY in batches; then the summaries are rebuilt (services.stats.summary.rebuild) and the tables
 vacuumed and analysed, as autovacuum would leave them on a live server. Deterministic for a seed and a `now`.
 
 Run: .venv/bin/python bench/generate_requests.py [--requests N] [--seed S] [--now ISO] [--database NAME] [--keep]
@@ -169,15 +169,22 @@ def build(url: str, count: int, seed: int, folder: str, now: datetime | None = N
         )
 
         start = time.perf_counter()
-        rows = summary.rebuild(db.session)
+        written = summary.rebuild(db.session)
         db.session.commit()
         timings["rebuild_s"] = time.perf_counter() - start
-        log(f"rebuilt the daily summary ({rows:,} rows) in {timings['rebuild_s']:.1f} s")
+        rows = ", ".join(f"{table} {count:,}" for table, count in written.items())
+        log(f"rebuilt the summaries ({rows} rows) in {timings['rebuild_s']:.1f} s")
         db.engine.dispose()
 
     start = time.perf_counter()
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as connection:
-        for table in ("service_request", "request_event", "stats_daily", "user_account", "outbox_message"):
+        for table in (
+            "service_request",
+            "request_event",
+            *(model.__tablename__ for model in summary.SUMMARIES),
+            "user_account",
+            "outbox_message",
+        ):
             connection.execute(f"VACUUM (ANALYZE) {table}")
         connection.execute("ANALYZE")
     timings["vacuum_analyze_s"] = time.perf_counter() - start

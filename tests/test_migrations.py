@@ -6,18 +6,25 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import delete, inspect, select, update
+from sqlalchemy import delete, func, inspect, select, update
 
 from gis.spatial import include_object
 from portal.extensions import db as _db
 from services.requests.models import ServiceRequest
 from services.stats import summary
-from services.stats.models import DailyStat
+from services.stats.models import AgentMonthly, DailyStat, MonthlyStat, ResolutionHours
 from tests.conftest import make_app
 from tests.pgcluster import postgis_database
 from tests.services.stats.test_figures import history  # noqa: F401 (fixture)
 
 VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+
+
+def _revision(filename: str):
+    spec = importlib.util.spec_from_file_location(filename.removesuffix(".py"), VERSIONS / filename)
+    revision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(revision)
+    return revision
 
 
 def _diff(app):
@@ -53,9 +60,7 @@ def run(url):
 
 def test_requests_decided_before_the_dashboard_revision_get_their_outcome_and_are_counted(db, history):  # noqa: F811
     """Revision 0009 reads each decided request's history for its outcome, then counts everything into stats_daily."""
-    spec = importlib.util.spec_from_file_location("revision_0009", VERSIONS / "0009_dashboard_statistics.py")
-    revision = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(revision)
+    revision = _revision("0009_dashboard_statistics.py")
     s = db.session
 
     def outcomes():
@@ -71,4 +76,17 @@ def test_requests_decided_before_the_dashboard_revision_get_their_outcome_and_ar
     s.execute(delete(DailyStat))
     revision._backfill(s.connection())
     assert outcomes() == before
+    assert summary.drift(s) == []
+
+
+def test_the_monthly_summaries_are_filled_from_the_daily_one_and_the_decided_requests(db, history):  # noqa: F811
+    """Revision 0010 adds the daily summary up by month and counts resolution hours and agents' outcomes."""
+    revision = _revision("0010_monthly_statistics_summaries.py")
+    s = db.session
+    tables = (MonthlyStat, ResolutionHours, AgentMonthly)
+    assert all(s.scalar(select(func.count()).select_from(t)) for t in tables)
+    for table in tables:
+        s.execute(delete(table))
+    assert {table for table, *_ in summary.drift(s)} == {t.__tablename__ for t in tables}
+    revision._backfill(s.connection())
     assert summary.drift(s) == []

@@ -88,7 +88,7 @@ class ServiceRequest(Base):
     confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     locale: Mapped[str] = mapped_column(String(2))
 
-    # active_history: the columns stats_daily depends on keep their old value when changed (stats.summary).
+    # active_history: the columns the statistics summaries depend on keep their old value when changed (stats.summary).
     status: Mapped[str] = mapped_column(String(30), index=True, active_history=True)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     # Normalised text of the answers, address and filer's name, for the staff queue's search (catalog.text.normalise).
@@ -110,9 +110,9 @@ class ServiceRequest(Base):
     # closing a request is not fixing it, so statistics count outcomes, not the status "closed".
     outcome: Mapped[str | None] = mapped_column(String(20), active_history=True)
     handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), active_history=True)
-    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), active_history=True)
     # Whole hours from filing to the outcome: percentiles of delays come from counts of these.
-    hours_to_handle: Mapped[int | None] = mapped_column(Integer)
+    hours_to_handle: Mapped[int | None] = mapped_column(Integer, active_history=True)
 
     # Law 55-19: the administration may ask for a missing document only once.
     document_requested: Mapped[bool] = mapped_column(Boolean, default=False)

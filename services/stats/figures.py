@@ -1,4 +1,8 @@
-"""Service statistics for a scope: counts from the daily summary, delays and backlog from the requests' index.
+"""Service statistics for a scope, from the summaries and the requests' index.
+
+A period is read as its whole months from the monthly summaries and its other days from the daily summary
+(counts) or the requests' covering index (times to resolution, agents' outcomes): the same rules, so the same
+figures, in a few rows per month. The backlog comes from the requests themselves.
 
 Definitions (the dashboard's notes say the same to its readers):
 - received: requests filed in the period (confirmed ones: a request waiting for its email confirmation is not).
@@ -21,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from services.db import as_utc, utcnow
 from services.requests.models import ServiceRequest
-from services.stats.models import COUNTERS, DailyStat
+from services.stats.models import AGENT_COUNTERS, COUNTERS, AgentMonthly, DailyStat, MonthlyStat, ResolutionHours
 from services.stats.scope import Scope
 from services.stats.tally import scope_filters, utc_bounds
 from services.workflow.states import OPEN_STATES, Outcome, Status
@@ -91,65 +95,93 @@ class Delays:
         return self.percentile(0.9)
 
 
-def _summary_filters(scope: Scope) -> list:
-    filters = [DailyStat.day >= scope.period.start, DailyStat.day <= scope.period.end]
+def _summary_filters(scope: Scope, model: type, first: date, last: date) -> list:
+    """The summary rows of `model` from `first` to `last` (days, or months as their first days) in the scope."""
+    moment = model.day if model is DailyStat else model.month
+    filters = [moment >= first, moment <= last]
     if scope.district_id is not None:
-        filters.append(DailyStat.district_key == scope.district_id)
+        filters.append(model.district_key == scope.district_id)
     if scope.department_id is not None:
-        filters.append(DailyStat.department_id == scope.department_id)
+        filters.append(model.department_id == scope.department_id)
     return filters
 
 
+def _parts(scope: Scope) -> list[tuple[type, date, date]]:
+    """Where the period's rows are: (summary, first, last) for its whole months, then its other days."""
+    months, cuts = scope.period.split()
+    parts = [(MonthlyStat, *months)] if months else []
+    return parts + [(DailyStat, cut.start, cut.end) for cut in cuts]
+
+
 GROUPS = {
-    "service": DailyStat.service_id,
-    "department": DailyStat.department_id,
-    "district": DailyStat.district_key,
-    "day": DailyStat.day,
+    "service": "service_id",
+    "department": "department_id",
+    "district": "district_key",
+    "day": "day",
 }
 
 
 def flows(session: Session, scope: Scope, by: str | None = None) -> dict[Hashable, Flow]:
-    """The summary's counters over the scope, in one group (key None) or by service, department, district or day."""
-    sums = [func.coalesce(func.sum(getattr(DailyStat, name)), 0) for name in COUNTERS]
-    group = [GROUPS[by]] if by else []
-    statement = select(*group, *sums).where(*_summary_filters(scope))
-    if group:
-        statement = statement.group_by(*group)
+    """The summaries' counters over the scope, in one group (key None) or by service, department, district or day."""
+    parts = [(DailyStat, scope.period.start, scope.period.end)] if by == "day" else _parts(scope)
     result: dict[Hashable, Flow] = {}
-    for row in session.execute(statement):
-        key, values = (row[0], row[1:]) if group else (None, row)
-        result[key] = Flow(*(int(v) for v in values))
-    if not group and None not in result:
+    for model, first, last in parts:
+        sums = [func.coalesce(func.sum(getattr(model, name)), 0) for name in COUNTERS]
+        group = [getattr(model, GROUPS[by])] if by else []
+        statement = select(*group, *sums).where(*_summary_filters(scope, model, first, last))
+        if group:
+            statement = statement.group_by(*group)
+        for row in session.execute(statement):
+            key, values = (row[0], row[1:]) if group else (None, row)
+            result.setdefault(key, Flow()).add(Flow(*(int(v) for v in values)))
+    if not by and None not in result:
         result[None] = Flow()
     return result
 
 
 def delays(session: Session, scope: Scope) -> dict[str, dict[Hashable, Delays]]:
     """Hours to resolution of the requests resolved in the scope: overall (key None), by service and department."""
-    start, end = utc_bounds(scope.period)
-    rows = session.execute(
-        select(
-            ServiceRequest.service_id,
-            ServiceRequest.department_id,
-            ServiceRequest.hours_to_handle,
-            func.count(),
+    months, cuts = scope.period.split()
+    # From the index on handled_at alone (a request waiting for its email confirmation has no outcome yet).
+    statements = []
+    if months:
+        statements.append(
+            select(
+                ResolutionHours.service_id,
+                ResolutionHours.department_id,
+                ResolutionHours.hours,
+                func.sum(ResolutionHours.requests),
+            )
+            .where(*_summary_filters(scope, ResolutionHours, *months))
+            .group_by(ResolutionHours.service_id, ResolutionHours.department_id, ResolutionHours.hours)
         )
-        .where(
-            ServiceRequest.handled_at >= start,
-            ServiceRequest.handled_at < end,
-            ServiceRequest.outcome == Outcome.RESOLVED.value,
-            *scope_filters(scope),
+    for cut in cuts:
+        start, end = utc_bounds(cut)
+        statements.append(
+            select(
+                ServiceRequest.service_id,
+                ServiceRequest.department_id,
+                ServiceRequest.hours_to_handle,
+                func.count(),
+            )
+            .where(
+                ServiceRequest.handled_at >= start,
+                ServiceRequest.handled_at < end,
+                ServiceRequest.outcome == Outcome.RESOLVED.value,
+                ServiceRequest.hours_to_handle.is_not(None),
+                *scope_filters(scope),
+            )
+            .group_by(ServiceRequest.service_id, ServiceRequest.department_id, ServiceRequest.hours_to_handle)
         )
-        .group_by(ServiceRequest.service_id, ServiceRequest.department_id, ServiceRequest.hours_to_handle)
-    )
     result: dict[str, dict[Hashable, Delays]] = {
         "all": defaultdict(Delays),
         "service": defaultdict(Delays),
         "department": defaultdict(Delays),
     }
-    for service_id, department_id, hours, count in rows:
-        for kind, key in (("all", None), ("service", service_id), ("department", department_id)):
-            result[kind][key].hours[hours] += count
+    for statement in statements:
+        for service_id, department_id, hours, count in session.execute(statement):
+            for kind, key in (("all", None), ("service", service_id), ("department", department_id)):
+                result[kind][key].hours[hours] += int(count)
     return result
 
 
@@ -223,19 +255,29 @@ class AgentLoad:
 
 def workload(session: Session, scope: Scope) -> dict[int, AgentLoad]:
     """Per agent: what they handled in the period, by outcome, and the open requests assigned to them now."""
-    start, end = utc_bounds(scope.period)
     result: dict[int, AgentLoad] = defaultdict(AgentLoad)
-    for user_id, outcome, count in session.execute(
-        select(ServiceRequest.handled_by_id, ServiceRequest.outcome, func.count())
-        .where(
-            ServiceRequest.handled_at >= start,
-            ServiceRequest.handled_at < end,
-            ServiceRequest.handled_by_id.is_not(None),
-            *scope_filters(scope),
-        )
-        .group_by(ServiceRequest.handled_by_id, ServiceRequest.outcome)
-    ):
-        result[user_id].handled[outcome] += count
+    months, cuts = scope.period.split()
+    if months:
+        for user_id, *counts in session.execute(
+            select(AgentMonthly.agent_id, *(func.sum(getattr(AgentMonthly, name)) for name in AGENT_COUNTERS))
+            .where(*_summary_filters(scope, AgentMonthly, *months))
+            .group_by(AgentMonthly.agent_id)
+        ):
+            result[user_id].handled.update({name: int(n) for name, n in zip(AGENT_COUNTERS, counts, strict=True)})
+    for cut in cuts:
+        start, end = utc_bounds(cut)
+        for user_id, outcome, count in session.execute(
+            select(ServiceRequest.handled_by_id, ServiceRequest.outcome, func.count())
+            .where(
+                ServiceRequest.handled_at >= start,
+                ServiceRequest.handled_at < end,
+                ServiceRequest.handled_by_id.is_not(None),
+                ServiceRequest.outcome.is_not(None),
+                *scope_filters(scope),
+            )
+            .group_by(ServiceRequest.handled_by_id, ServiceRequest.outcome)
+        ):
+            result[user_id].handled[outcome] += count
     for user_id, count in session.execute(
         select(ServiceRequest.assigned_to_id, func.count())
         .where(

@@ -33,3 +33,59 @@ class DailyStat(Base):
     answered_on_time: Mapped[int] = mapped_column(Integer, default=0)
     rated: Mapped[int] = mapped_column(Integer, default=0)
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MonthlyStat(Base):
+    """The daily summary added up by local month (`month`: its first day), for periods of many months.
+
+    A period is read as its whole months from here and its cut months' days from `stats_daily`.
+    """
+
+    __tablename__ = "stats_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    district_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    no_action: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    answered_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ResolutionHours(Base):
+    """How many requests resolved in a local month took exactly `hours` whole hours, by department, service and
+    district: the times to resolution as a histogram, so that medians and percentiles of any set of months and
+    groups are exact."""
+
+    __tablename__ = "stats_resolution_hours"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    district_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hours: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The counters of an agent's monthly row: the outcomes they decided.
+AGENT_COUNTERS = ("resolved", "rejected", "no_action", "duplicate")
+
+
+class AgentMonthly(Base):
+    """The outcomes each member of staff decided in a local month, by the request's department and district."""
+
+    __tablename__ = "stats_agent_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    district_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    no_action: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate: Mapped[int] = mapped_column(Integer, default=0)

@@ -37,15 +37,35 @@ class Period:
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
 
+    def split(self) -> tuple[tuple[date, date] | None, list["Period"]]:
+        """The whole months in the period, as the first days of the first and the last (None if there is none),
+        and the days left outside them, as at most two periods: the summaries by month answer for the first,
+        the daily ones for the others."""
+        first = self.start if self.start.day == 1 else _next_month(self.start)
+        after = self.end + timedelta(days=1)
+        following = after if after.day == 1 else after.replace(day=1)  # the first day after the whole months
+        if first >= following:
+            return None, [self]
+        last = (following - timedelta(days=1)).replace(day=1)
+        cuts = []
+        if self.start < first:
+            cuts.append(Period(self.start, first - timedelta(days=1)))
+        if following <= self.end:
+            cuts.append(Period(following, self.end))
+        return (first, last), cuts
+
     @classmethod
     def month(cls, year: int, month: int) -> "Period":
         first = date(year, month, 1)
-        following = date(year + (month == 12), month % 12 + 1, 1)
-        return cls(first, following - timedelta(days=1))
+        return cls(first, _next_month(first) - timedelta(days=1))
 
     @classmethod
     def last_days(cls, today: date, days: int) -> "Period":
         return cls(today - timedelta(days=days - 1), today)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Pooled PostgreSQL connections are checked before use without a round trip to the server."""
+"""Pooled PostgreSQL connections are checked before use without a round trip to the server, and compile no JIT."""
 
 import time
 
@@ -43,3 +43,13 @@ def test_a_busy_connection_is_handed_out_again_without_a_ping_and_an_idle_one_af
     time.sleep(0.01)
     assert _backend_pid(engine) == first
     assert pings == [1]
+
+
+def test_the_portals_connections_do_not_compile_plans_just_in_time(app, backend):
+    """JIT compilation costs more than it saves on a web request's query (the dashboard's hotspots)."""
+    if backend != "postgis":
+        pytest.skip("a PostgreSQL setting")
+    from portal.extensions import db
+
+    with app.app_context():
+        assert db.session.execute(text("SHOW jit")).scalar() == "off"

@@ -116,12 +116,21 @@ def direct_flow(session, scope: Scope, group=lambda r: None) -> dict:
     return {k: v for k, v in result.items() if +v}
 
 
-def direct_delays(session, scope: Scope) -> list[int]:
-    return sorted(
-        math.floor((as_utc(r.handled_at) - as_utc(r.filed_at)).total_seconds() / 3600)
-        for r in _scoped(session, scope)
-        if r.outcome == "resolved" and _in(scope, r.handled_at)
-    )
+def direct_delays(session, scope: Scope, group=lambda r: None) -> dict:
+    result: dict = {}
+    for r in _scoped(session, scope):
+        if r.outcome == "resolved" and _in(scope, r.handled_at):
+            hours = math.floor((as_utc(r.handled_at) - as_utc(r.filed_at)).total_seconds() / 3600)
+            result.setdefault(group(r), []).append(hours)
+    return {k: sorted(v) for k, v in result.items()}
+
+
+def direct_workload(session, scope: Scope) -> dict:
+    result: dict = {}
+    for r in _scoped(session, scope):
+        if r.outcome and r.handled_by_id and _in(scope, r.handled_at):
+            result.setdefault(r.handled_by_id, Counter())[r.outcome] += 1
+    return result
 
 
 def percentile_disc(values: list[int], p: float) -> int | None:
@@ -159,13 +168,19 @@ def assert_all_figures_exact(session, scope: Scope, now: datetime = NOW) -> None
             continue
         got = {k: as_counter(v) for k, v in figures.flows(session, scope, by).items() if as_counter(v)}
         assert got == direct_flow(session, scope, group), by
-    hours = direct_delays(session, scope)
-    overall = figures.delays(session, scope)["all"].get(None, figures.Delays())
-    assert (overall.count, overall.median, overall.p90) == (
-        len(hours),
-        percentile_disc(hours, 0.5),
-        percentile_disc(hours, 0.9),
-    )
+    delays = figures.delays(session, scope)
+    for kind, group in (
+        ("all", lambda r: None),
+        ("service", lambda r: r.service_id),
+        ("department", lambda r: r.department_id),
+    ):
+        expected = {
+            key: (len(hours), percentile_disc(hours, 0.5), percentile_disc(hours, 0.9))
+            for key, hours in direct_delays(session, scope, group).items()
+        }
+        assert {key: (d.count, d.median, d.p90) for key, d in delays[kind].items() if d.count} == expected, kind
+    loads = figures.workload(session, scope)
+    assert {user: +load.handled for user, load in loads.items() if +load.handled} == direct_workload(session, scope)
     waiting = direct_backlog(session, scope, now)
     got = figures.backlog(session, scope, now=now)
     assert sum(b.open for b in got.values()) == len(waiting)
@@ -207,9 +222,12 @@ def test_every_figure_matches_a_direct_computation_in_every_scope(db, history, w
     district = {"west": history["west"].id, "east": history["east"].id, "west-roads": history["west"].id}.get(which)
     department = {"lights": history["lights"], "roads": history["roads"], "west-roads": history["roads"]}.get(which)
     for period in (
-        SEPTEMBER,
-        Period(date(2026, 8, 1), date(2026, 11, 20)),
+        SEPTEMBER,  # a whole month: from the monthly summaries
+        Period(date(2026, 8, 1), date(2026, 11, 20)),  # whole months, then days
         Period(date(2026, 10, 1), date(2026, 10, 31)),
+        Period(date(2026, 8, 31), date(2026, 10, 1)),  # a day, a whole month, a day
+        Period(date(2026, 9, 2), date(2026, 9, 25)),  # days within a month
+        Period(date(2026, 9, 20), date(2026, 10, 8)),  # days across a month's end
     ):
         assert_all_figures_exact(db.session, Scope(period, district, department.department.id if department else None))
 
