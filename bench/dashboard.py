@@ -64,14 +64,16 @@ def counts_and_drift(url: str, folder: str) -> dict:
     from portal.extensions import db
     from services.requests.models import RequestEvent, ServiceRequest
     from services.stats import summary
-    from services.stats.models import DailyStat
 
     app = generate_requests.make_app(url, folder)
     with app.app_context():
         found = {
             "requests": db.session.scalar(select(func.count(ServiceRequest.id))),
             "history entries": db.session.scalar(select(func.count(RequestEvent.id))),
-            "stats_daily rows": db.session.scalar(select(func.count()).select_from(DailyStat)),
+            "summary rows": {
+                model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+                for model in summary.SUMMARIES
+            },
         }
         start = time.perf_counter()
         found["drift"] = summary.drift(db.session)
@@ -515,17 +517,17 @@ def print_report(args, build, loaded, after, results, failures, downloads, distr
         )
     print(
         f"rows: {loaded['requests']:,} requests, {loaded['history entries']:,} history entries, "
-        f"{loaded['stats_daily rows']:,} stats_daily rows"
+        + ", ".join(f"{count:,} {table} rows" for table, count in loaded["summary rows"].items())
     )
     print(f"summary drift after the load: {len(loaded['drift'])} rows ({loaded['drift_s']:.0f} s to check)")
-    for key, stored, expected in loaded["drift"][:5]:
-        print(f"  {key}: stored {stored} expected {expected}")
+    for table, key, stored, expected in loaded["drift"][:5]:
+        print(f"  {table} {key}: stored {stored} expected {expected}")
     print(
         f"summary drift after filing {after['filed']} requests and moving {after['moved']} along: "
         f"{len(after['drift'])} rows"
     )
-    for key, stored, expected in after["drift"][:5]:
-        print(f"  {key}: stored {stored} expected {expected}")
+    for table, key, stored, expected in after["drift"][:5]:
+        print(f"  {table} {key}: stored {stored} expected {expected}")
     print(f"district: {district_name}; load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     print(
         f"{args.runs} runs each (report: {args.pdf_runs}), after 2 warm-up runs; times in ms; * = p95 over {TARGET_MS}"

@@ -15,7 +15,22 @@ import time
 from collections.abc import Sequence
 
 from geoalchemy2 import Geometry, alembic_helpers
-from sqlalchemy import Connection, Engine, Table, bindparam, event, exc, insert, literal_column, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Index,
+    Table,
+    bindparam,
+    event,
+    exc,
+    func,
+    insert,
+    literal,
+    literal_column,
+    text,
+    union_all,
+)
+from sqlalchemy import select as select_
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
@@ -325,6 +340,43 @@ def area_m2(column) -> AreaSquareMetres:
 
 def contains_point(column, lon: float, lat: float) -> ColumnElement[bool]:
     return Contains(column, point(lon, lat))
+
+
+def covering_index(name: str, *columns: str, include: Sequence[str]) -> Index:
+    """An index on `columns` that also carries the `include` columns on PostgreSQL (INCLUDE), so that a query
+    reading only those is answered from the index alone; the embedded database indexes `columns` only."""
+    return Index(name, *columns, postgresql_include=list(include))
+
+
+# Points per statement on the embedded database: it takes at most 500 SELECTs in one compound SELECT.
+_POINTS_PER_COMPOUND = 400
+
+
+def point_rows(session: Session, points: Sequence[tuple[float, float]]) -> list:
+    """The (lon, lat) points as rows (n: the point's place in `points`, lon, lat) to join with, in as few
+    FROM-clause elements as the database allows: one on PostgreSQL (two arrays unnested: one statement to plan
+    whatever their number), one per 400 points on SpatiaLite (SELECTs joined by UNION ALL: it reads no named
+    VALUES list)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        lons = bindparam("lons", [float(lon) for lon, _ in points], type_=ARRAY(Float))
+        lats = bindparam("lats", [float(lat) for _, lat in points], type_=ARRAY(Float))
+        rows = func.unnest(lons, lats).table_valued("lon", "lat", with_ordinality="ordinality").render_derived()
+        return [select_((rows.c.ordinality - 1).label("n"), rows.c.lon, rows.c.lat).subquery("spot")]
+    return [
+        union_all(
+            *(
+                select_(
+                    literal(n, Integer).label("n"),
+                    literal(float(lon), Float).label("lon"),
+                    literal(float(lat), Float).label("lat"),
+                )
+                for n, (lon, lat) in enumerate(points[first : first + _POINTS_PER_COMPOUND], start=first)
+            )
+        ).subquery("spot")
+        for first in range(0, len(points), _POINTS_PER_COMPOUND)
+    ]
 
 
 def intersects(a, b) -> ColumnElement[bool]:

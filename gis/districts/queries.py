@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Float, Integer, literal, select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gis import spatial
@@ -31,25 +31,10 @@ def district_at(session: Session, lon: float, lat: float) -> District | None:
     )
 
 
-# Points per query: the embedded database takes at most 500 SELECTs in one compound SELECT.
-_POINTS_PER_QUERY = 400
-
-
 def districts_at(session: Session, points: Sequence[tuple[float, float]]) -> list[District | None]:
-    """The district containing each (lon, lat) point, None outside every district, a query per 400 points."""
+    """The district containing each (lon, lat) point, None outside every district, in one or a few queries."""
     found: dict[int, District] = {}
-    for first in range(0, len(points), _POINTS_PER_QUERY):
-        # The points as rows of SELECTs joined by UNION ALL: the embedded database reads no named VALUES list.
-        spots = union_all(
-            *(
-                select(
-                    literal(n, Integer).label("n"),
-                    literal(float(lon), Float).label("lon"),
-                    literal(float(lat), Float).label("lat"),
-                )
-                for n, (lon, lat) in enumerate(points[first : first + _POINTS_PER_QUERY], start=first)
-            )
-        ).subquery("spot")
+    for spots in spatial.point_rows(session, points):
         for n, district in session.execute(
             select(spots.c.n, District)
             .join(District, spatial.Contains(District.geom, spatial.Point(spots.c.lon, spots.c.lat)))

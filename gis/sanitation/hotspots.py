@@ -44,8 +44,9 @@ def hotspots(
 ) -> list[Hotspot]:
     """Clusters of at least `min_points` points each within `radius_m` of the next, the largest first."""
     check_parameters(radius_m, min_points)
-    points = source.subquery("points")
-    labels = spatial.density_clusters(source, radius_m, min_points).alias("labels")
+    # Read once: the clustering and the figures of each cluster both use the points.
+    points = source.cte("points")
+    labels = spatial.density_clusters(select(points.c.id, points.c.geom), radius_m, min_points).alias("labels")
     cluster = {"partition_by": labels.c.cluster}
     ranked = (
         select(

@@ -86,6 +86,7 @@ def _json(table: DataTable, scope: Scope) -> str:
         "columns": [{"key": c.key, "label": str(c.label), "kind": c.kind} for c in table.columns],
         "rows": [{k: _plain(cell_text(v)) for k, v in row.items()} for row in table.rows],
         "footer": {k: _plain(cell_text(v)) for k, v in table.footer.items()} if table.footer else None,
+        "note": str(table.note) if table.note else None,
     }
     return json.dumps(body, ensure_ascii=False)
 

@@ -19,13 +19,22 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from services.db import as_utc, utcnow
 from services.requests.models import ServiceRequest
-from services.stats.models import AGENT_COUNTERS, COUNTERS, AgentMonthly, DailyStat, MonthlyStat, ResolutionHours
+from services.stats.models import (
+    AGENT_COUNTERS,
+    COUNTERS,
+    WHOLE_COMMUNE,
+    AgentMonthly,
+    DailyStat,
+    MonthlyStat,
+    ResolutionHours,
+)
 from services.stats.scope import Scope
 from services.stats.tally import scope_filters, utc_bounds
 from services.workflow.states import OPEN_STATES, Outcome, Status
@@ -64,35 +73,19 @@ class Flow:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-@dataclass
+# The percentiles of times to resolution the dashboard shows, as exact fractions.
+MEDIAN = Fraction(1, 2)
+P90 = Fraction(9, 10)
+
+
+@dataclass(frozen=True)
 class Delays:
-    """Whole hours to resolution, as counts per value, so percentiles of any group combine exactly."""
+    """Whole hours to resolution of a group's resolved requests: how many, and the lower ("discrete") median and
+    90th percentile, the smallest value with at least that share of the requests at or below it."""
 
-    hours: Counter = field(default_factory=Counter)
-
-    @property
-    def count(self) -> int:
-        return sum(self.hours.values())
-
-    def percentile(self, p: float) -> int | None:
-        """The smallest value with at least p of the requests at or below it (percentile_disc)."""
-        total = self.count
-        if not total:
-            return None
-        seen = 0
-        for value in sorted(self.hours):
-            seen += self.hours[value]
-            if seen >= p * total:
-                return value
-        return None
-
-    @property
-    def median(self) -> int | None:
-        return self.percentile(0.5)
-
-    @property
-    def p90(self) -> int | None:
-        return self.percentile(0.9)
+    count: int = 0
+    median: int | None = None
+    p90: int | None = None
 
 
 def _summary_filters(scope: Scope, model: type, first: date, last: date) -> list:
@@ -140,11 +133,15 @@ def flows(session: Session, scope: Scope, by: str | None = None) -> dict[Hashabl
 
 
 def delays(session: Session, scope: Scope) -> dict[str, dict[Hashable, Delays]]:
-    """Hours to resolution of the requests resolved in the scope: overall (key None), by service and department."""
+    """Hours to resolution of the requests resolved in the scope: overall (key None), by service and department.
+
+    How many requests took each whole number of hours, from the monthly histogram for whole months (its rows for
+    the whole commune, or for the district) and from the requests' index for the other days.
+    """
     months, cuts = scope.period.split()
-    # From the index on handled_at alone (a request waiting for its email confirmation has no outcome yet).
     statements = []
     if months:
+        district = WHOLE_COMMUNE if scope.district_id is None else scope.district_id
         statements.append(
             select(
                 ResolutionHours.service_id,
@@ -152,11 +149,12 @@ def delays(session: Session, scope: Scope) -> dict[str, dict[Hashable, Delays]]:
                 ResolutionHours.hours,
                 func.sum(ResolutionHours.requests),
             )
-            .where(*_summary_filters(scope, ResolutionHours, *months))
+            .where(*_summary_filters(Scope(scope.period, district, scope.department_id), ResolutionHours, *months))
             .group_by(ResolutionHours.service_id, ResolutionHours.department_id, ResolutionHours.hours)
         )
     for cut in cuts:
         start, end = utc_bounds(cut)
+        # From the index on handled_at alone (a request waiting for its email confirmation has no outcome yet).
         statements.append(
             select(
                 ServiceRequest.service_id,
@@ -173,16 +171,35 @@ def delays(session: Session, scope: Scope) -> dict[str, dict[Hashable, Delays]]:
             )
             .group_by(ServiceRequest.service_id, ServiceRequest.department_id, ServiceRequest.hours_to_handle)
         )
-    result: dict[str, dict[Hashable, Delays]] = {
-        "all": defaultdict(Delays),
-        "service": defaultdict(Delays),
-        "department": defaultdict(Delays),
-    }
+    histograms: dict[str, dict[Hashable, Counter]] = {"all": {}, "service": {}, "department": {}}
+    overall = histograms["all"].setdefault(None, Counter())
+    by_service, by_department = histograms["service"], histograms["department"]
     for statement in statements:
-        for service_id, department_id, hours, count in session.execute(statement):
-            for kind, key in (("all", None), ("service", service_id), ("department", department_id)):
-                result[kind][key].hours[hours] += int(count)
-    return result
+        # Thousands of rows: plain tuples, added up in place.
+        for service_id, department_id, hours, count in session.execute(statement).tuples():
+            count = int(count)
+            overall[hours] += count
+            (by_service.get(service_id) or by_service.setdefault(service_id, Counter()))[hours] += count
+            (by_department.get(department_id) or by_department.setdefault(department_id, Counter()))[hours] += count
+    return {
+        kind: {key: _percentiles(counts) for key, counts in groups.items() if counts}
+        for kind, groups in histograms.items()
+    }
+
+
+def _percentiles(counts: Counter) -> Delays:
+    """The count, median and 90th percentile of a histogram {hours: requests}, exactly (no floating point)."""
+    total = sum(counts.values())
+    found: dict[Fraction, int] = {}
+    seen = 0
+    wanted = [MEDIAN, P90]
+    for hours in sorted(counts):
+        seen += counts[hours]
+        while wanted and seen * wanted[0].denominator >= total * wanted[0].numerator:
+            found[wanted.pop(0)] = hours
+        if not wanted:
+            break
+    return Delays(total, found.get(MEDIAN), found.get(P90))
 
 
 @dataclass
@@ -280,14 +297,12 @@ def workload(session: Session, scope: Scope) -> dict[int, AgentLoad]:
             result[user_id].handled[outcome] += count
     for user_id, count in session.execute(
         select(ServiceRequest.assigned_to_id, func.count())
-        .where(
-            ServiceRequest.status.in_(_OPEN),
-            ServiceRequest.assigned_to_id.is_not(None),
-            *scope_filters(scope),
-        )
+        # The open requests are few: found by their status, then grouped (unassigned ones too, left out here).
+        .where(ServiceRequest.status.in_(_OPEN), *scope_filters(scope))
         .group_by(ServiceRequest.assigned_to_id)
     ):
-        result[user_id].open_assigned += count
+        if user_id is not None:
+            result[user_id].open_assigned += count
     return dict(result)
 
 

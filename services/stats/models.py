@@ -57,17 +57,23 @@ class MonthlyStat(Base):
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# The district key of the rows that count the whole commune, every district and none.
+WHOLE_COMMUNE = -1
+
+
 class ResolutionHours(Base):
     """How many requests resolved in a local month took exactly `hours` whole hours, by department, service and
     district: the times to resolution as a histogram, so that medians and percentiles of any set of months and
-    groups are exact."""
+    groups are exact. Each request is counted twice, in its district (0: none) and in the whole commune
+    (WHOLE_COMMUNE), so that the commune's percentiles read half as many rows."""
 
     __tablename__ = "stats_resolution_hours"
 
+    # The district first: the commune's rows, or one district's, for a run of months are one range of the key.
+    district_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     service_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    district_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     hours: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     requests: Mapped[int] = mapped_column(Integer, default=0)
 

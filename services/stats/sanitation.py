@@ -1,6 +1,7 @@
 """Sanitation figures that read citizens' requests: reports by service, and the period's dumping hotspots."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -11,7 +12,7 @@ from services.catalog.service import departments_for_layer
 from services.requests.models import ServiceRequest
 from services.sanitation.hotspots import DUMPING_SERVICE, DumpingHotspot, dumping_reports, hotspots_of
 from services.stats import figures
-from services.stats.scope import Scope
+from services.stats.scope import Period, Scope
 from services.stats.tally import Tally, scope_filters, utc_bounds
 
 # The departments that look after waste containers are the commune's sanitation services.
@@ -52,6 +53,18 @@ def reports_by_service(session: Session, scope: Scope) -> list[ServiceReports]:
     ]
 
 
+# A hotspot is a place where dumping crowds now: over a longer period, the hotspots are those of its last year (a
+# place cleaned up years ago would otherwise stay one, and clustering years of reports takes longer than a page may).
+HOTSPOT_MAX_DAYS = 365
+
+
+def hotspot_period(period: Period) -> Period:
+    """The days whose reports make the period's hotspots: the period, or its last HOTSPOT_MAX_DAYS days."""
+    if period.days <= HOTSPOT_MAX_DAYS:
+        return period
+    return Period(period.end - timedelta(days=HOTSPOT_MAX_DAYS - 1), period.end)
+
+
 def period_hotspots(
     session: Session,
     scope: Scope,
@@ -59,7 +72,7 @@ def period_hotspots(
     radius_m: float = clustering.DEFAULT_RADIUS_M,
     min_reports: int = clustering.DEFAULT_MIN_POINTS,
 ) -> list[DumpingHotspot]:
-    """Hotspots of the dumping reports filed in the scope's period, district and department."""
-    start, end = utc_bounds(scope.period)
+    """Hotspots of the dumping reports filed in the scope's district and department, over hotspot_period."""
+    start, end = utc_bounds(hotspot_period(scope.period))
     reports = dumping_reports(start).where(ServiceRequest.filed_at < end, *scope_filters(scope))
     return hotspots_of(session, reports, radius_m=radius_m, min_reports=min_reports)

@@ -4,7 +4,8 @@ The summaries (services.stats.models):
 - `stats_daily`: a request contributes +1 `received` on the local day it was filed, and, once it has an outcome,
   +1 to that outcome (and maybe to `answered_on_time` and the ratings) on the local day it was handled;
 - `stats_monthly`: the same, by local month, so that long periods read a few rows per month;
-- `stats_resolution_hours`: a resolved request, +1 at its whole hours to resolution, in the month it was handled;
+- `stats_resolution_hours`: a resolved request, +1 at its whole hours to resolution, in the month it was handled,
+  in its district and in the whole commune;
 - `stats_agent_monthly`: +1 to the outcome, for who decided it, in the month it was handled.
 
 After each flush the contribution of the request as it was is taken away and the one as it is now is added, by
@@ -24,7 +25,15 @@ from sqlalchemy.orm import Session
 from gis.spatial import add_to_counters, bulk_insert
 from services.clock import local
 from services.db import as_utc
-from services.stats.models import AGENT_COUNTERS, COUNTERS, AgentMonthly, DailyStat, MonthlyStat, ResolutionHours
+from services.stats.models import (
+    AGENT_COUNTERS,
+    COUNTERS,
+    WHOLE_COMMUNE,
+    AgentMonthly,
+    DailyStat,
+    MonthlyStat,
+    ResolutionHours,
+)
 from services.workflow.states import ANSWERED, Outcome, Status
 
 # The request's columns the summaries depend on, in the order of `Facts`.
@@ -99,7 +108,8 @@ def contribution(facts: Facts | None) -> Changes:
         added[DailyStat][(handled, *where)].update(counts)
         added[MonthlyStat][(month, *where)].update(counts)
         if facts.outcome == Outcome.RESOLVED and facts.hours_to_handle is not None:
-            added[ResolutionHours][(month, *where, facts.hours_to_handle)]["requests"] += 1
+            for key in (district_key, WHOLE_COMMUNE):
+                added[ResolutionHours][(key, month, *where[:2], facts.hours_to_handle)]["requests"] += 1
         if facts.handled_by_id is not None:
             added[AgentMonthly][(month, facts.handled_by_id, facts.department_id, district_key)][facts.outcome] += 1
     return added

@@ -407,6 +407,37 @@ def test_the_sanitation_page_draws_the_hotspots_on_a_map_above_their_table(clien
     assert html.index("data-hotspots-map") < html.index('id="data-hotspots"')
 
 
+def test_over_more_than_a_year_the_hotspots_are_those_of_its_last_365_days(client, login_as, town, db, store):
+    login_as(Role.MAYOR_OFFICE)
+    # Three reports side by side in June 2024: a hotspot then, long since cleaned up.
+    old = (-2.3200, 34.9180)
+    for step in range(3):
+        values = {"location__address": "Rue du souk", "description": "Signalé"}
+        values |= {"location__lon": f"{old[0] + step * 0.0002:.6f}", "location__lat": f"{old[1]:.6f}"}
+        make_request(
+            db.session,
+            store,
+            service=town.services["illegal-dumping"],
+            values=values,
+            now=at(f"2024-06-0{step + 1}"),
+            user=make_user(db.session),
+        )
+    db.session.commit()
+    june = table(client, "sanitation", "hotspots", start="2024-06-01", end="2024-06-30")["rows"]
+    assert [s["reports"] for s in june] == [3]
+
+    two_years = table(client, "sanitation", "hotspots", start="2024-05-01", end="2026-04-30")
+    last_year = table(client, "sanitation", "hotspots", start="2025-05-01", end="2026-04-30")
+    assert two_years["rows"] == last_year["rows"]
+    assert [(s["reports"], s["district"]) for s in two_years["rows"]] == [(4, "Al Qods"), (3, "Hay Salam")]
+    french = Translations.load(str(TRANSLATIONS), ["fr"]).gettext(
+        "Over a period longer than a year, the hotspots are those of its last %(days)s days, from %(start)s: a place "
+        "cleaned up long ago is no longer one."
+    )
+    assert french % {"days": 365, "start": "1 mai 2025"} in two_years["note"]
+    assert "2025" not in (last_year["note"] or "")
+
+
 def test_a_district_narrows_the_sanitation_tables_to_its_reports_and_containers(client, login_as, town):
     login_as(Role.MAYOR_OFFICE)
     east = town.east.id

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select, update
 
-from services.stats.models import DailyStat, ResolutionHours
+from services.stats.models import WHOLE_COMMUNE, DailyStat, ResolutionHours
 from tests.services.stats.test_figures import history  # noqa: F401 (fixture)
 
 
@@ -15,17 +15,25 @@ def test_check_passes_on_kept_summaries_and_names_tampered_rows_until_rebuilt(ap
 
     row = db.session.scalars(select(DailyStat).where(DailyStat.received > 0).order_by(DailyStat.day)).first()
     db.session.execute(update(DailyStat).where(DailyStat.day == row.day).values(received=DailyStat.received + 7))
-    hours = db.session.scalars(select(ResolutionHours).order_by(ResolutionHours.month)).first()
+    hours = db.session.scalars(
+        select(ResolutionHours)
+        .where(ResolutionHours.requests > 0, ResolutionHours.district_key == WHOLE_COMMUNE)
+        .order_by(ResolutionHours.month, ResolutionHours.hours)
+    ).first()
     db.session.execute(
         update(ResolutionHours)
-        .where(ResolutionHours.month == hours.month, ResolutionHours.hours == hours.hours)
+        .where(
+            ResolutionHours.district_key == WHOLE_COMMUNE,
+            ResolutionHours.month == hours.month,
+            ResolutionHours.hours == hours.hours,
+        )
         .values(requests=0)
     )
     db.session.commit()
     tampered = runner.invoke(args=["stats", "check"])
     assert tampered.exit_code == 1
     assert f"stats_daily {row.day}" in tampered.output and "rebuild" in tampered.output
-    assert f"stats_resolution_hours {hours.month}" in tampered.output
+    assert f"stats_resolution_hours -1 {hours.month}" in tampered.output
 
     rebuilt = runner.invoke(args=["stats", "rebuild"])
     assert rebuilt.exit_code == 0, rebuilt.output

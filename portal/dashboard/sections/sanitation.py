@@ -1,7 +1,7 @@
 """The sanitation section: citizens' reports by service, dumping hotspots (a table and a map), full containers."""
 
 from flask import url_for
-from flask_babel import format_percent, ngettext, pgettext
+from flask_babel import format_date, format_percent, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -65,6 +65,7 @@ def reports(scope: Scope) -> DataTable:
 
 def hotspots(scope: Scope) -> DataTable:
     spots = sanitation.period_hotspots(db.session, scope)
+    window = sanitation.hotspot_period(scope.period)
     rows = [
         {
             "rank": str(rank),
@@ -102,11 +103,27 @@ def hotspots(scope: Scope) -> DataTable:
             Column("latest_number", _("Tracking number")),
         ],
         rows=rows,
-        note=_(
-            "Places where at least %(min)s illegal dumping reports filed in the period lie each within %(radius)s m "
-            "of another; rejected reports and duplicates are left out.",
-            min=clustering.DEFAULT_MIN_POINTS,
-            radius=clustering.DEFAULT_RADIUS_M,
+        note=" ".join(
+            [
+                _(
+                    "Places where at least %(min)s illegal dumping reports filed in the period lie each within "
+                    "%(radius)s m of another; rejected reports and duplicates are left out.",
+                    min=clustering.DEFAULT_MIN_POINTS,
+                    radius=clustering.DEFAULT_RADIUS_M,
+                ),
+                *(
+                    [
+                        _(
+                            "Over a period longer than a year, the hotspots are those of its last %(days)s days, "
+                            "from %(start)s: a place cleaned up long ago is no longer one.",
+                            days=sanitation.HOTSPOT_MAX_DAYS,
+                            start=format_date(window.start, "long"),
+                        )
+                    ]
+                    if window != scope.period
+                    else []
+                ),
+            ]
         ),
         extra={
             "partial": "dashboard/_hotspots_map.html",
