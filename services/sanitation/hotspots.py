@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from gis.districts.models import District
 from gis.districts.queries import districts_at
@@ -70,11 +70,7 @@ def hotspots_of(
     spots = clustering.hotspots(session, reports, radius_m=radius_m, min_points=min_reports)
     latest = {
         r.id: r
-        for r in session.scalars(
-            select(ServiceRequest)
-            .options(selectinload(ServiceRequest.district))
-            .where(ServiceRequest.id.in_([s.latest_id for s in spots]))
-        )
+        for r in session.scalars(select(ServiceRequest).where(ServiceRequest.id.in_([s.latest_id for s in spots])))
     }
     districts = districts_at(session, [(s.lon, s.lat) for s in spots])
     return [DumpingHotspot(s, latest[s.latest_id], d) for s, d in zip(spots, districts, strict=True)]

@@ -88,12 +88,14 @@ class Delays:
     p90: int | None = None
 
 
-def _summary_filters(scope: Scope, model: type, first: date, last: date) -> list:
-    """The summary rows of `model` from `first` to `last` (days, or months as their first days) in the scope."""
+def _summary_filters(scope: Scope, model: type, first: date, last: date, *, district_key: int | None = None) -> list:
+    """The summary rows of `model` from `first` to `last` (days, or months as their first days) in the scope (or,
+    given `district_key`, those rows of the scope's department)."""
     moment = model.day if model is DailyStat else model.month
     filters = [moment >= first, moment <= last]
-    if scope.district_id is not None:
-        filters.append(model.district_key == scope.district_id)
+    district_key = scope.district_id if district_key is None else district_key
+    if district_key is not None:
+        filters.append(model.district_key == district_key)
     if scope.department_id is not None:
         filters.append(model.department_id == scope.department_id)
     return filters
@@ -149,7 +151,7 @@ def delays(session: Session, scope: Scope) -> dict[str, dict[Hashable, Delays]]:
                 ResolutionHours.hours,
                 func.sum(ResolutionHours.requests),
             )
-            .where(*_summary_filters(Scope(scope.period, district, scope.department_id), ResolutionHours, *months))
+            .where(*_summary_filters(scope, ResolutionHours, *months, district_key=district))
             .group_by(ResolutionHours.service_id, ResolutionHours.department_id, ResolutionHours.hours)
         )
     for cut in cuts:
@@ -171,16 +173,14 @@ def delays(session: Session, scope: Scope) -> dict[str, dict[Hashable, Delays]]:
             )
             .group_by(ServiceRequest.service_id, ServiceRequest.department_id, ServiceRequest.hours_to_handle)
         )
-    histograms: dict[str, dict[Hashable, Counter]] = {"all": {}, "service": {}, "department": {}}
-    overall = histograms["all"].setdefault(None, Counter())
-    by_service, by_department = histograms["service"], histograms["department"]
+    overall, by_service, by_department = Counter(), defaultdict(Counter), defaultdict(Counter)
     for statement in statements:
-        # Thousands of rows: plain tuples, added up in place.
         for service_id, department_id, hours, count in session.execute(statement).tuples():
             count = int(count)
             overall[hours] += count
-            (by_service.get(service_id) or by_service.setdefault(service_id, Counter()))[hours] += count
-            (by_department.get(department_id) or by_department.setdefault(department_id, Counter()))[hours] += count
+            by_service[service_id][hours] += count
+            by_department[department_id][hours] += count
+    histograms = {"all": {None: overall}, "service": by_service, "department": by_department}
     return {
         kind: {key: _percentiles(counts) for key, counts in groups.items() if counts}
         for kind, groups in histograms.items()

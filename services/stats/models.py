@@ -1,4 +1,4 @@
-"""The daily summary the dashboard's counts are read from, kept exact in the same transaction as each change."""
+"""The summaries the dashboard's figures are read from, kept exact in the same transaction as each change."""
 
 from datetime import date
 
@@ -11,7 +11,20 @@ from services.db import Base
 COUNTERS = ("received", "resolved", "rejected", "no_action", "duplicate", "answered_on_time", "rated", "rating_sum")
 
 
-class DailyStat(Base):
+class _Counts:
+    """The COUNTERS columns a daily or monthly summary row has."""
+
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    no_action: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    answered_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyStat(_Counts, Base):
     """Counts for one local day, department, service and district (0: no district).
 
     `received` counts requests filed that day; the outcome counters, `answered_on_time` (resolved, rejected
@@ -25,17 +38,9 @@ class DailyStat(Base):
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     service_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     district_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    resolved: Mapped[int] = mapped_column(Integer, default=0)
-    rejected: Mapped[int] = mapped_column(Integer, default=0)
-    no_action: Mapped[int] = mapped_column(Integer, default=0)
-    duplicate: Mapped[int] = mapped_column(Integer, default=0)
-    answered_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    rated: Mapped[int] = mapped_column(Integer, default=0)
-    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class MonthlyStat(Base):
+class MonthlyStat(_Counts, Base):
     """The daily summary added up by local month (`month`: its first day), for periods of many months.
 
     A period is read as its whole months from here and its cut months' days from `stats_daily`.
@@ -47,14 +52,6 @@ class MonthlyStat(Base):
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     service_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     district_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    resolved: Mapped[int] = mapped_column(Integer, default=0)
-    rejected: Mapped[int] = mapped_column(Integer, default=0)
-    no_action: Mapped[int] = mapped_column(Integer, default=0)
-    duplicate: Mapped[int] = mapped_column(Integer, default=0)
-    answered_on_time: Mapped[int] = mapped_column(Integer, default=0)
-    rated: Mapped[int] = mapped_column(Integer, default=0)
-    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # The district key of the rows that count the whole commune, every district and none.

@@ -125,14 +125,17 @@ def _merge(into: Changes, changes: Changes, sign: int = 1) -> None:
                 target[key].subtract(counts)
 
 
+def _key_columns(model: type) -> list[str]:
+    return [column.name for column in model.__table__.primary_key.columns]
+
+
 def _rows(model: type, changes: dict[Key, Counter]) -> list[dict]:
-    keys = [column.name for column in model.__table__.primary_key.columns]
-    counters = SUMMARIES[model]
-    rows = []
-    for key, counts in changes.items():
-        if any(counts.values()):
-            rows.append({**dict(zip(keys, key, strict=True)), **{name: counts.get(name, 0) for name in counters}})
-    return rows
+    keys, counters = _key_columns(model), SUMMARIES[model]
+    return [
+        {**dict(zip(keys, key, strict=True)), **{name: counts.get(name, 0) for name in counters}}
+        for key, counts in changes.items()
+        if any(counts.values())
+    ]
 
 
 # --------------------------------------------------------------------------- keeping it exact
@@ -218,9 +221,10 @@ def drift(session: Session) -> list[tuple[str, Key, dict, dict]]:
     """Every summary row that differs from a recomputation: (table, key, stored, expected); empty when exact."""
     found = []
     for model, changes in recompute(session).items():
-        keys = [column.name for column in model.__table__.primary_key.columns]
-        counters = SUMMARIES[model]
-        expected = {tuple(r[k] for k in keys): {n: r[n] for n in counters} for r in _rows(model, changes)}
+        keys, counters = _key_columns(model), SUMMARIES[model]
+        expected = {
+            key: {n: counts.get(n, 0) for n in counters} for key, counts in changes.items() if any(counts.values())
+        }
         stored = {}
         for row in session.scalars(select(model)):
             counts = {n: getattr(row, n) for n in counters}

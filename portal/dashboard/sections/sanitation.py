@@ -79,6 +79,19 @@ def hotspots(scope: Scope) -> DataTable:
         }
         for rank, s in enumerate(spots, start=1)
     ]
+    note = _(
+        "Places where at least %(min)s illegal dumping reports filed in the period lie each within %(radius)s m "
+        "of another; rejected reports and duplicates are left out.",
+        min=clustering.DEFAULT_MIN_POINTS,
+        radius=clustering.DEFAULT_RADIUS_M,
+    )
+    if window != scope.period:
+        note += " " + _(
+            "Over a period longer than a year, the hotspots are those of its last %(days)s days, from %(start)s: a "
+            "place cleaned up long ago is no longer one.",
+            days=sanitation.HOTSPOT_MAX_DAYS,
+            start=format_date(window.start, "long"),
+        )
     # The map the sanitation department's hotspot page draws, with the same script; the table is its alternative.
     points = [
         {
@@ -103,28 +116,7 @@ def hotspots(scope: Scope) -> DataTable:
             Column("latest_number", _("Tracking number")),
         ],
         rows=rows,
-        note=" ".join(
-            [
-                _(
-                    "Places where at least %(min)s illegal dumping reports filed in the period lie each within "
-                    "%(radius)s m of another; rejected reports and duplicates are left out.",
-                    min=clustering.DEFAULT_MIN_POINTS,
-                    radius=clustering.DEFAULT_RADIUS_M,
-                ),
-                *(
-                    [
-                        _(
-                            "Over a period longer than a year, the hotspots are those of its last %(days)s days, "
-                            "from %(start)s: a place cleaned up long ago is no longer one.",
-                            days=sanitation.HOTSPOT_MAX_DAYS,
-                            start=format_date(window.start, "long"),
-                        )
-                    ]
-                    if window != scope.period
-                    else []
-                ),
-            ]
-        ),
+        note=note,
         extra={
             "partial": "dashboard/_hotspots_map.html",
             "map_json": charts.script_json(points),
